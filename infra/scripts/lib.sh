@@ -1,0 +1,96 @@
+# Shared shell helpers for the local stack and the test runner. Sourced, not executed.
+# shellcheck shell=bash
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+LOCAL_DIR="$ROOT/.local"
+mkdir -p "$LOCAL_DIR"
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_install() {
+  log "installing Debian packages: $*"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
+}
+
+pg_answers() { # url
+  command -v pg_isready >/dev/null 2>&1 || return 1
+  pg_isready -q -d "$1" -t 3
+}
+
+# Makes sure a PostgreSQL answers and exports DATABASE_URL (and TEST_DATABASE_URL's base).
+# Order: $DATABASE_URL if set; else the server on 127.0.0.1:5432 (started if its cluster is down);
+# else a throwaway cluster under .local/pg on port 55432 (installing Debian's postgresql if missing).
+ensure_postgres() {
+  if ! command -v psql >/dev/null 2>&1; then
+    apt_install postgresql-client
+  fi
+  if [ -n "${DATABASE_URL:-}" ]; then
+    pg_answers "$DATABASE_URL" || { log "DATABASE_URL does not answer"; return 1; }
+    return 0
+  fi
+  local local_url="postgres://postgres@127.0.0.1:5432/postgres"
+  if pg_answers "$local_url"; then
+    export DATABASE_URL="$local_url"; return 0
+  fi
+  if command -v pg_lsclusters >/dev/null 2>&1 && [ -n "$(pg_lsclusters -h 2>/dev/null)" ]; then
+    local ver
+    ver=$(pg_lsclusters -h | awk '$2=="main"{print $1; exit}')
+    if [ -n "$ver" ]; then
+      log "starting PostgreSQL $ver/main"
+      as_root pg_ctlcluster --skip-systemctl-redirect "$ver" main start || true
+      for _ in $(seq 1 30); do pg_answers "$local_url" && { export DATABASE_URL="$local_url"; return 0; }; sleep 1; done
+    fi
+  fi
+  # No server of our own: a throwaway cluster under .local/pg.
+  local bindir
+  bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+  if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; then
+    apt_install postgresql
+    bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+  fi
+  local data="$LOCAL_DIR/pg" port=55432
+  local run_as=()
+  if [ "$(id -u)" = 0 ]; then run_as=(runuser -u postgres --); as_root chown -R postgres "$LOCAL_DIR" 2>/dev/null || true; fi
+  if [ ! -f "$data/PG_VERSION" ]; then
+    log "creating a throwaway PostgreSQL cluster in $data"
+    mkdir -p "$data"; [ "$(id -u)" = 0 ] && chown postgres "$data"
+    "${run_as[@]}" "$bindir/initdb" -D "$data" -U postgres --auth=trust >/dev/null
+  fi
+  if ! pg_answers "postgres://postgres@127.0.0.1:$port/postgres"; then
+    "${run_as[@]}" "$bindir/pg_ctl" -D "$data" -l "$data/server.log" -o "-p $port -k /tmp -c listen_addresses=127.0.0.1" -w start >/dev/null
+  fi
+  export DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
+}
+
+# Python tools pinned in a venv under .local (moto's SQS server, cfn-lint).
+ensure_venv() {
+  local venv="$LOCAL_DIR/venv"
+  if [ ! -x "$venv/bin/python" ]; then
+    if ! python3 -m venv "$venv" >/dev/null 2>&1; then
+      apt_install python3-venv
+      python3 -m venv "$venv"
+    fi
+  fi
+  if ! cmp -s "$ROOT/infra/requirements.txt" "$venv/.installed" 2>/dev/null; then
+    log "installing Python tools into $venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check -r "$ROOT/infra/requirements.txt"
+    cp "$ROOT/infra/requirements.txt" "$venv/.installed"
+  fi
+  export PATH="$venv/bin:$PATH"
+}
+
+# Starts moto's SQS-compatible server on 127.0.0.1:$1 unless one answers there.
+ensure_sqs() {
+  local port="${1:-4566}"
+  if curl -fsS "http://127.0.0.1:$port/moto-api/" >/dev/null 2>&1; then return 0; fi
+  log "starting moto SQS server on 127.0.0.1:$port"
+  nohup moto_server -H 127.0.0.1 -p "$port" >"$LOCAL_DIR/moto.log" 2>&1 &
+  echo $! >"$LOCAL_DIR/moto.pid"
+  for _ in $(seq 1 50); do curl -fsS "http://127.0.0.1:$port/moto-api/" >/dev/null 2>&1 && return 0; sleep 0.2; done
+  log "moto server did not start; see $LOCAL_DIR/moto.log"; return 1
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs the whole test suite against real services: PostgreSQL (started or created if needed) and
+# moto's SQS server. Each test clones its own database from a migrated template.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+ensure_postgres
+ensure_venv
+ensure_sqs 4566
+export TEST_DATABASE_URL="$DATABASE_URL"
+export AWS_ENDPOINT_URL_SQS="${AWS_ENDPOINT_URL_SQS:-http://127.0.0.1:4566}"
+export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION="${AWS_REGION:-us-east-1}"
+
+# Leftovers of interrupted earlier runs.
+psql -X -q -d "$DATABASE_URL" -At -c "SELECT datname FROM pg_database WHERE datname ~ '^t_[0-9a-f]{32}'" |
+  while read -r db; do psql -X -q -d "$DATABASE_URL" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" || true; done
+
+cargo test --workspace --locked "$@"

@@ -1,0 +1,1 @@
+//! Fees and payouts per marketplace.

@@ -1,0 +1,13 @@
+//! The one library every function uses: domain types, database access, the migration runner, the
+//! catalogue seed, marketplace clients, the sync pipeline, fees and the HTTP API plumbing.
+
+pub mod catalog;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod fees;
+pub mod marketplace;
+pub mod migrate;
+pub mod quote;
+pub mod sizes;
+pub mod telemetry;

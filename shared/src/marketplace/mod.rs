@@ -1,0 +1,1 @@
+//! Marketplace clients (StockX, Alias).

@@ -1,0 +1,29 @@
+//! Logging: JSON lines (CloudWatch-friendly) in Lambda, readable text locally.
+
+use tracing_subscriber::{fmt, EnvFilter};
+
+/// Installs the global subscriber once. `LOG_FORMAT=text` forces human-readable output; the
+/// default is JSON when running inside Lambda and text elsewhere. `RUST_LOG` sets levels.
+pub fn init() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let in_lambda = std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some();
+    let json = match std::env::var("LOG_FORMAT").ok().as_deref() {
+        Some("json") => true,
+        Some("text") => false,
+        _ => in_lambda,
+    };
+    let builder = fmt().with_env_filter(filter).with_target(false);
+    let result = if json {
+        builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .without_time()
+            .try_init()
+    } else {
+        builder.try_init()
+    };
+    // Already installed (tests, or a second call): keep the first.
+    let _ = result;
+}
