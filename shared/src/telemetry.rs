@@ -17,8 +17,10 @@ pub fn init() {
         builder
             .json()
             .flatten_event(true)
-            .with_current_span(true)
-            .with_span_list(false)
+            // Every enclosing span's fields (the invocation's request id, the worker's message and
+            // job ids) on every line, not only the innermost span's.
+            .with_current_span(false)
+            .with_span_list(true)
             .without_time()
             .try_init()
     } else {

@@ -45,7 +45,8 @@ BEGIN
       created := created + 1;
     EXCEPTION
       -- Another session created the same day concurrently: it exists now, which is all we need.
-      WHEN duplicate_table OR duplicate_object THEN NULL;
+      -- (a concurrent CREATE TABLE of the same name can also surface as a unique_violation on pg_type).
+      WHEN duplicate_table OR duplicate_object OR unique_violation THEN NULL;
     END;
   END LOOP;
   RETURN created;

@@ -4,8 +4,10 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use market_cli::sqs_runner::{self, RunnerOptions};
 use shared::db::{database_url_from_env, DbSettings};
 use shared::{catalog, migrate, telemetry};
+use std::time::Duration;
 
 #[derive(Parser)]
 #[command(
@@ -35,6 +37,53 @@ enum Command {
         #[arg(long)]
         limit: Option<usize>,
     },
+    /// Create the work queue and its dead-letter queue (redrive policy as in template.yaml) on the
+    /// SQS endpoint the AWS SDK is configured for (AWS_ENDPOINT_URL_SQS); prints the queue URL.
+    Queues {
+        #[arg(long, default_value = "sync-jobs")]
+        name: String,
+        #[arg(long, default_value_t = 360)]
+        visibility_timeout: u32,
+        #[arg(long, default_value_t = 5)]
+        max_receive_count: u32,
+    },
+    /// Run one orchestrator tick (or the daily mode) in-process, as the scheduled Lambda would.
+    Orchestrate {
+        #[arg(long, default_value = "tick")]
+        mode: String,
+    },
+    /// Benchmark a full sync of N products against the sandbox at StockX's real limit (needs an
+    /// SQS-compatible server via AWS_ENDPOINT_URL_SQS; creates and drops its own database).
+    BenchSync {
+        #[arg(long, default_value_t = 500)]
+        products: usize,
+        /// The shared limiter's spacing of StockX calls (production: 1050).
+        #[arg(long, default_value_t = 1050)]
+        stockx_interval_ms: u64,
+        /// The spacing the sandbox enforces (StockX: 1 request/s).
+        #[arg(long, default_value_t = 1000)]
+        sandbox_interval_ms: u64,
+        #[arg(long, default_value_t = 8)]
+        worker_concurrency: usize,
+        #[arg(long, default_value_t = 2)]
+        cycles: usize,
+        #[arg(long)]
+        keep_database: bool,
+    },
+    /// The local SQS event source: feed queued messages to the worker until the queue is idle.
+    RunQueue {
+        /// Lambda Invoke API URL of the worker (e.g. cargo lambda watch's
+        /// http://127.0.0.1:9000/2015-03-31/functions/sync-worker/invocations). Default: in-process.
+        #[arg(long)]
+        invoke_url: Option<String>,
+        #[arg(long, env = "SYNC_QUEUE_URL")]
+        queue_url: String,
+        /// Stop after the queue has been empty this many seconds (0 = run until interrupted).
+        #[arg(long, default_value_t = 5)]
+        idle_secs: u64,
+        #[arg(long, default_value_t = 10)]
+        batch_size: i32,
+    },
 }
 
 #[tokio::main]
@@ -43,6 +92,8 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let url = cli.database_url.unwrap_or_else(database_url_from_env);
     let settings = DbSettings::from_url(&url)?;
+    // The functions read DATABASE_URL themselves when run in-process.
+    std::env::set_var("DATABASE_URL", &url);
     match cli.command {
         Command::Migrate { dir } => {
             let migrations = migrate::discover(&dir)?;
@@ -82,6 +133,81 @@ async fn main() -> anyhow::Result<()> {
                 r.stockx_links_inserted,
                 r.stockx_links_conflicting,
                 started.elapsed().as_secs_f64()
+            );
+        }
+        Command::Queues {
+            name,
+            visibility_timeout,
+            max_receive_count,
+        } => {
+            let conf = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+            let sqs = aws_sdk_sqs::Client::new(&conf);
+            let (queue, dlq) =
+                sqs_runner::ensure_queues(&sqs, &name, visibility_timeout, max_receive_count)
+                    .await?;
+            eprintln!("dead-letter queue: {dlq}");
+            println!("{queue}");
+        }
+        Command::BenchSync {
+            products,
+            stockx_interval_ms,
+            sandbox_interval_ms,
+            worker_concurrency,
+            cycles,
+            keep_database,
+        } => {
+            market_cli::bench_sync::run(market_cli::bench_sync::BenchOptions {
+                admin_url: url.clone(),
+                products,
+                stockx_interval_ms,
+                sandbox_interval_ms,
+                worker_concurrency,
+                cycles,
+                keep_database,
+            })
+            .await?;
+        }
+        Command::Orchestrate { mode } => {
+            let state = sync_orchestrator::State::from_env().await?;
+            let out =
+                sync_orchestrator::handle(&state, serde_json::json!({ "mode": mode })).await?;
+            println!("{}", serde_json::to_string_pretty(&out)?);
+        }
+        Command::RunQueue {
+            invoke_url,
+            queue_url,
+            idle_secs,
+            batch_size,
+        } => {
+            let conf = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+            let sqs = aws_sdk_sqs::Client::new(&conf);
+            let opts = RunnerOptions {
+                queue_url,
+                batch_size,
+                wait: Duration::from_secs(2),
+                stop_when_idle: (idle_secs > 0).then(|| Duration::from_secs(idle_secs)),
+                max_runtime: None,
+            };
+            let report = match invoke_url {
+                Some(url) => {
+                    let http = reqwest::Client::new();
+                    sqs_runner::run(&sqs, &opts, |event| {
+                        sqs_runner::invoke_http(&http, &url, event)
+                    })
+                    .await?
+                }
+                None => {
+                    let state = sync_worker::State::from_env().await?;
+                    let state = &state;
+                    sqs_runner::run(&sqs, &opts, |event| async move {
+                        Ok(sync_worker::handle(state, event).await)
+                    })
+                    .await?
+                }
+            };
+            println!(
+                "event source: {} batches, {} messages, {} deleted, {} left for retry",
+                report.batches, report.messages, report.deleted, report.failed
             );
         }
     }

@@ -1,0 +1,164 @@
+//! `GET /v1/status`: public, aggregate-only health of the sync pipeline and the database budget.
+//! No user data, no error messages (they may quote provider responses), no identifiers.
+
+use chrono::{DateTime, Utc};
+use postgres_types::Json;
+use serde::{Deserialize, Serialize};
+use shared::http::{ApiRequest, CachePolicy, JsonResponse};
+
+use crate::{ApiError, State};
+
+const SQL: &str = r#"
+SELECT json_build_object(
+  'tiers', (SELECT coalesce(json_agg(t ORDER BY t.tier), '[]') FROM (
+      SELECT tier, count(*) AS products,
+             count(*) FILTER (WHERE last_synced_at > now() - CASE tier
+                 WHEN 'hot' THEN interval '6 hours' WHEN 'warm' THEN interval '24 hours'
+                 ELSE interval '7 days' END) AS fresh
+      FROM market.products GROUP BY tier) t),
+  'last_run', (SELECT row_to_json(r) FROM (
+      SELECT kind, status, started_at, finished_at, jobs_planned, jobs_enqueued
+      FROM market.sync_runs ORDER BY started_at DESC LIMIT 1) r),
+  'jobs', (SELECT coalesce(json_agg(j), '[]') FROM (
+      SELECT m.code AS marketplace, s.status, s.error_kind, count(*) AS jobs
+      FROM market.sync_jobs s JOIN market.marketplaces m ON m.id = s.marketplace_id
+      WHERE s.status IN ('failed', 'dead') AND coalesce(s.finished_at, s.enqueued_at) > now() - interval '24 hours'
+      GROUP BY m.code, s.status, s.error_kind
+      ORDER BY m.code, s.status, s.error_kind) j),
+  'open_jobs', (SELECT count(*) FROM market.sync_jobs WHERE status IN ('queued', 'running')),
+  'db_size_bytes', pg_database_size(current_database())
+)
+"#;
+
+#[derive(Debug, Deserialize)]
+struct TierRow {
+    tier: String,
+    products: i64,
+    fresh: i64,
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+struct RunRow {
+    kind: String,
+    status: String,
+    started_at: DateTime<Utc>,
+    finished_at: Option<DateTime<Utc>>,
+    jobs_planned: i64,
+    jobs_enqueued: i64,
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+struct JobRow {
+    marketplace: String,
+    status: String,
+    error_kind: Option<String>,
+    jobs: i64,
+}
+
+#[derive(Debug, Deserialize)]
+struct Row {
+    tiers: Vec<TierRow>,
+    last_run: Option<RunRow>,
+    jobs: Vec<JobRow>,
+    open_jobs: i64,
+    db_size_bytes: i64,
+}
+
+#[derive(Debug, Serialize)]
+struct TierOut {
+    tier: String,
+    cadence_hours: i64,
+    products: i64,
+    fresh: i64,
+    /// Share of the tier's products synced within the cadence, percent with 1 decimal.
+    fresh_pct: String,
+}
+
+#[derive(Debug, Serialize)]
+struct DbOut {
+    size_bytes: i64,
+    budget_bytes: i64,
+    used_pct: String,
+    over_budget: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct Out {
+    tiers: Vec<TierOut>,
+    last_run: Option<RunRow>,
+    /// Failed and dead-lettered jobs of the last 24 h, by marketplace, status and error kind.
+    failed_jobs_24h: Vec<JobRow>,
+    failed_24h: i64,
+    dead_24h: i64,
+    open_jobs: i64,
+    database: DbOut,
+}
+
+/// `part / whole * 100` with one decimal, rounded half away from zero, exact.
+fn pct(part: i64, whole: i64) -> String {
+    if whole <= 0 {
+        return "0.0".to_string();
+    }
+    let v = rust_decimal::Decimal::from(part) * rust_decimal::Decimal::from(100)
+        / rust_decimal::Decimal::from(whole);
+    format!(
+        "{:.1}",
+        v.round_dp_with_strategy(1, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+    )
+}
+
+pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, ApiError> {
+    req.query.clone().finish(&[])?;
+    let client = state.client().await?;
+    state.count_round_trip();
+    let rows = client.query_typed(SQL, &[]).await?;
+    drop(client);
+    let Json(row): Json<Row> = rows
+        .first()
+        .ok_or_else(|| ApiError::Decode("no row".into()))?
+        .try_get(0)?;
+    let tiers = shared::freshness::Tier::ALL
+        .iter()
+        .map(|t| {
+            let r = row.tiers.iter().find(|r| r.tier == t.code());
+            let (products, fresh) = r.map(|r| (r.products, r.fresh)).unwrap_or((0, 0));
+            TierOut {
+                tier: t.code().to_string(),
+                cadence_hours: t.cadence().num_hours(),
+                products,
+                fresh,
+                fresh_pct: pct(fresh, products),
+            }
+        })
+        .collect();
+    let budget_bytes =
+        i64::try_from(state.db_budget_mb.saturating_mul(1024 * 1024)).unwrap_or(i64::MAX);
+    let count = |s: &str| {
+        row.jobs
+            .iter()
+            .filter(|j| j.status == s)
+            .map(|j| j.jobs)
+            .sum()
+    };
+    let out = Out {
+        tiers,
+        last_run: row.last_run,
+        failed_24h: count("failed"),
+        dead_24h: count("dead"),
+        failed_jobs_24h: row.jobs,
+        open_jobs: row.open_jobs,
+        database: DbOut {
+            size_bytes: row.db_size_bytes,
+            budget_bytes,
+            used_pct: pct(row.db_size_bytes, budget_bytes),
+            over_budget: row.db_size_bytes > budget_bytes,
+        },
+    };
+    Ok(JsonResponse::new(
+        &out,
+        CachePolicy::Public {
+            max_age: 60,
+            stale_while_revalidate: 60,
+        },
+    )?)
+}

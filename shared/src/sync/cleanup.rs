@@ -1,0 +1,122 @@
+//! Daily housekeeping: drop expired raw-history partitions, prune old rollups, refresh the summary
+//! materialized view, and keep the database inside its size budget (Supabase's free plan has
+//! 500 MB) by tightening raw retention when it grows past the budget.
+
+use serde::Serialize;
+use tokio_postgres::types::Type;
+use tokio_postgres::GenericClient;
+
+use crate::config::{parsed, ConfigError};
+
+#[derive(Debug, Clone)]
+pub struct CleanupConfig {
+    pub raw_retention_days: i32,
+    pub rollup_retention_days: i32,
+    pub budget_bytes: i64,
+    /// Raw retention is never tightened below this many days.
+    pub min_raw_retention_days: i32,
+}
+
+impl Default for CleanupConfig {
+    fn default() -> Self {
+        CleanupConfig {
+            raw_retention_days: 35,
+            rollup_retention_days: 730,
+            budget_bytes: 400 * 1024 * 1024,
+            min_raw_retention_days: 7,
+        }
+    }
+}
+
+impl CleanupConfig {
+    /// `RAW_RETENTION_DAYS`, `ROLLUP_RETENTION_DAYS`, `DB_SIZE_BUDGET_MB`, `MIN_RAW_RETENTION_DAYS`.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let d = CleanupConfig::default();
+        Ok(CleanupConfig {
+            raw_retention_days: parsed("RAW_RETENTION_DAYS", d.raw_retention_days)?.max(1),
+            rollup_retention_days: parsed("ROLLUP_RETENTION_DAYS", d.rollup_retention_days)?.max(1),
+            budget_bytes: parsed("DB_SIZE_BUDGET_MB", 400i64)?.max(1) * 1024 * 1024,
+            min_raw_retention_days: parsed("MIN_RAW_RETENTION_DAYS", d.min_raw_retention_days)?
+                .max(1),
+        })
+    }
+}
+
+#[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
+pub struct CleanupReport {
+    pub partitions_dropped: Vec<String>,
+    pub rollups_pruned: i64,
+    pub database_bytes: i64,
+    pub budget_bytes: i64,
+    /// Set when the database was over budget and raw retention was tightened to this many days.
+    pub tightened_raw_retention_days: Option<i32>,
+    pub over_budget_after: bool,
+}
+
+async fn db_size<C: GenericClient>(c: &C) -> Result<i64, tokio_postgres::Error> {
+    Ok(
+        c.query_typed("SELECT pg_database_size(current_database())", &[])
+            .await?[0]
+            .get(0),
+    )
+}
+
+async fn drop_partitions<C: GenericClient>(
+    c: &C,
+    days: i32,
+) -> Result<Vec<String>, tokio_postgres::Error> {
+    Ok(c.query_typed(
+        "SELECT market.drop_price_history_partitions($1)",
+        &[(&days, Type::INT4)],
+    )
+    .await?
+    .iter()
+    .map(|r| r.get(0))
+    .collect())
+}
+
+pub async fn run<C: GenericClient>(
+    c: &C,
+    cfg: &CleanupConfig,
+) -> Result<CleanupReport, tokio_postgres::Error> {
+    let mut report = CleanupReport {
+        budget_bytes: cfg.budget_bytes,
+        ..Default::default()
+    };
+    report.partitions_dropped = drop_partitions(c, cfg.raw_retention_days).await?;
+    report.rollups_pruned = c
+        .query_typed(
+            "SELECT market.prune_daily_rollups($1)",
+            &[(&cfg.rollup_retention_days, Type::INT4)],
+        )
+        .await?[0]
+        .get(0);
+    c.query_typed("SELECT market.refresh_product_market_summary()", &[])
+        .await?;
+
+    report.database_bytes = db_size(c).await?;
+    let mut retention = cfg.raw_retention_days;
+    while report.database_bytes > cfg.budget_bytes && retention > cfg.min_raw_retention_days {
+        retention = (retention * 2 / 3).max(cfg.min_raw_retention_days);
+        tracing::warn!(
+            database_bytes = report.database_bytes,
+            budget_bytes = cfg.budget_bytes,
+            raw_retention_days = retention,
+            "database over its size budget: tightening raw history retention"
+        );
+        report
+            .partitions_dropped
+            .extend(drop_partitions(c, retention).await?);
+        report.tightened_raw_retention_days = Some(retention);
+        report.database_bytes = db_size(c).await?;
+    }
+    report.over_budget_after = report.database_bytes > cfg.budget_bytes;
+    if report.over_budget_after {
+        tracing::error!(
+            database_bytes = report.database_bytes,
+            budget_bytes = cfg.budget_bytes,
+            "database still over its size budget at minimum raw retention"
+        );
+    }
+    Ok(report)
+}

@@ -1,0 +1,693 @@
+//! Helpers for the API tests: real Lambda Function URL events turned into `lambda_http::Request`
+//! exactly as the runtime does it, response decoding (gzip included), SQL seeding of market data,
+//! test JWTs, and validation of responses against the OpenAPI document.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use lambda_http::{Body, Request, Response};
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::Client;
+use uuid::Uuid;
+
+/// The workspace root (for the event files and the OpenAPI document).
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A Lambda Function URL event (payload format 2.0) for `method path?query` with `headers`.
+pub fn function_url_event(
+    method: &str,
+    path: &str,
+    query: &str,
+    headers: &[(&str, &str)],
+) -> Value {
+    let mut h = serde_json::Map::new();
+    h.insert(
+        "host".into(),
+        json!("abcdefghij.lambda-url.eu-west-1.on.aws"),
+    );
+    h.insert("user-agent".into(), json!("e2e-tests"));
+    h.insert("x-forwarded-proto".into(), json!("https"));
+    for (k, v) in headers {
+        h.insert(k.to_ascii_lowercase(), json!(v));
+    }
+    json!({
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": h,
+        "requestContext": {
+            "accountId": "anonymous",
+            "apiId": "abcdefghij",
+            "domainName": "abcdefghij.lambda-url.eu-west-1.on.aws",
+            "domainPrefix": "abcdefghij",
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "203.0.113.10",
+                "userAgent": "e2e-tests"
+            },
+            "requestId": "c3a3a6c9-0a0b-4b4e-9a55-4c8e1d9c2b11",
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": "28/Nov/2026:10:00:00 +0000",
+            "timeEpoch": 1_795_860_000_000u64
+        },
+        "isBase64Encoded": false
+    })
+}
+
+/// Converts an event into the request a handler receives, through lambda_http's own conversion.
+pub fn request_from_event(event: &Value) -> Request {
+    lambda_http::request::from_str(&event.to_string())
+        .expect("a Function URL event lambda_http accepts")
+}
+
+pub fn get(path: &str, query: &str, headers: &[(&str, &str)]) -> Request {
+    request_from_event(&function_url_event("GET", path, query, headers))
+}
+
+/// An example event file from a function's `events/` folder.
+pub fn event_file(function: &str, name: &str) -> Value {
+    let path = workspace_root()
+        .join("functions")
+        .join(function)
+        .join("events")
+        .join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).expect("event JSON")
+}
+
+/// A response with its body as bytes (decompressed when gzip-encoded).
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    /// The body as sent (compressed when `Content-Encoding: gzip`).
+    pub raw: Vec<u8>,
+    pub body: Vec<u8>,
+}
+
+impl Resp {
+    pub fn from_lambda(r: Response<Body>) -> Resp {
+        let (parts, body) = r.into_parts();
+        let raw = match body {
+            Body::Empty => Vec::new(),
+            Body::Text(s) => s.into_bytes(),
+            Body::Binary(b) => b,
+            _ => Vec::new(),
+        };
+        let gz = parts
+            .headers
+            .get("content-encoding")
+            .is_some_and(|v| v == "gzip");
+        let body = if gz {
+            let mut out = Vec::new();
+            flate2::read::GzDecoder::new(raw.as_slice())
+                .read_to_end(&mut out)
+                .expect("valid gzip");
+            out
+        } else {
+            raw.clone()
+        };
+        Resp {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            raw,
+            body,
+        }
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("JSON body ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts a problem+json response with `status` and returns its body.
+    pub fn problem(&self, status: u16) -> Value {
+        assert_eq!(
+            self.status,
+            status,
+            "body: {}",
+            String::from_utf8_lossy(&self.body)
+        );
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json")
+        );
+        let v = self.json();
+        assert_eq!(v["status"], status);
+        v
+    }
+
+    /// The names in a 400 problem's `invalid_params`.
+    pub fn invalid_param_names(&self) -> Vec<String> {
+        self.problem(400)["invalid_params"]
+            .as_array()
+            .expect("invalid_params")
+            .iter()
+            .map(|p| p["name"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+}
+
+// --- seeding --------------------------------------------------------------------------------
+
+async fn exec(
+    c: &Client,
+    sql: &str,
+    params: &[(&(dyn ToSql + Sync), Type)],
+) -> Vec<tokio_postgres::Row> {
+    c.query_typed(sql, params)
+        .await
+        .unwrap_or_else(|e| panic!("seed statement failed: {e}\n{sql}"))
+}
+
+/// Inserts a product; returns its id.
+pub async fn product(c: &Client, style_code: &str, brand: &str, name: &str, tier: &str) -> i32 {
+    exec(
+        c,
+        "INSERT INTO market.products (style_code, brand, name, colorway, gender, release_date,
+                                      retail_price_minor, retail_currency, image_url, tier)
+         VALUES ($1, $2, $3, 'Varsity Red/Black', 'men', '2022-11-19', 18000, 'USD',
+                 'https://images.example.com/' || $1 || '.png', $4)
+         RETURNING id",
+        &[
+            (&style_code, Type::TEXT),
+            (&brand, Type::TEXT),
+            (&name, Type::TEXT),
+            (&tier, Type::TEXT),
+        ],
+    )
+    .await[0]
+        .get(0)
+}
+
+pub async fn set_last_synced(c: &Client, product_id: i32, at: Option<DateTime<Utc>>) {
+    exec(
+        c,
+        "UPDATE market.products SET last_synced_at = $2 WHERE id = $1",
+        &[(&product_id, Type::INT4), (&at, Type::TIMESTAMPTZ)],
+    )
+    .await;
+}
+
+/// The standard men's run from the shared size table (25 sizes, `standard_run` source); returns
+/// `(us_m value as text, variant id)` pairs.
+pub async fn standard_sizes(c: &Client, product_id: i32) -> Vec<(String, i32)> {
+    let mut out = Vec::new();
+    for s in shared::sizes::standard_run("men") {
+        let id: i32 = exec(
+            c,
+            "INSERT INTO market.size_variants (product_id, size_system, size_value, us_m, us_w, uk, eu, cm)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            &[
+                (&product_id, Type::INT4),
+                (&s.system.code(), Type::TEXT),
+                (&s.value, Type::NUMERIC),
+                (&s.us_m, Type::NUMERIC),
+                (&s.us_w, Type::NUMERIC),
+                (&s.uk, Type::NUMERIC),
+                (&s.eu, Type::NUMERIC),
+                (&s.cm, Type::NUMERIC),
+            ],
+        )
+        .await[0]
+            .get(0);
+        out.push((s.value.normalize().to_string(), id));
+    }
+    out
+}
+
+/// A variant with explicit chart values (as a marketplace size chart would give).
+#[allow(clippy::too_many_arguments)]
+pub async fn size(
+    c: &Client,
+    product_id: i32,
+    system: &str,
+    value: &str,
+    us_m: Option<&str>,
+    uk: Option<&str>,
+    eu: Option<&str>,
+    source: &str,
+) -> i32 {
+    let d = |s: &str| s.parse::<Decimal>().expect("decimal");
+    exec(
+        c,
+        "INSERT INTO market.size_variants (product_id, size_system, size_value, us_m, uk, eu, source)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        &[
+            (&product_id, Type::INT4),
+            (&system, Type::TEXT),
+            (&d(value), Type::NUMERIC),
+            (&us_m.map(d), Type::NUMERIC),
+            (&uk.map(d), Type::NUMERIC),
+            (&eu.map(d), Type::NUMERIC),
+            (&source, Type::TEXT),
+        ],
+    )
+    .await[0]
+        .get(0)
+}
+
+pub async fn link(
+    c: &Client,
+    product_id: i32,
+    marketplace: i16,
+    status: &str,
+    last_synced: Option<DateTime<Utc>>,
+) {
+    let external = (status == "matched").then(|| format!("ext-{product_id}-{marketplace}"));
+    exec(
+        c,
+        "INSERT INTO market.marketplace_links (product_id, marketplace_id, status, external_id, last_synced_at)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (product_id, marketplace_id) DO UPDATE
+           SET status = EXCLUDED.status, external_id = EXCLUDED.external_id,
+               last_synced_at = EXCLUDED.last_synced_at",
+        &[
+            (&product_id, Type::INT4),
+            (&marketplace, Type::INT2),
+            (&status, Type::TEXT),
+            (&external, Type::TEXT),
+            (&last_synced, Type::TIMESTAMPTZ),
+        ],
+    )
+    .await;
+}
+
+/// One latest price row (marketplace 1 = StockX, 2 = Alias).
+#[allow(clippy::too_many_arguments)]
+pub async fn price(
+    c: &Client,
+    variant_id: i32,
+    marketplace: i16,
+    region: &str,
+    currency: &str,
+    ask: Option<i64>,
+    bid: Option<i64>,
+    last_sale: Option<i64>,
+    observed_at: DateTime<Utc>,
+) {
+    exec(
+        c,
+        "INSERT INTO market.latest_prices (variant_id, marketplace_id, region, currency, ask_minor,
+                                           bid_minor, last_sale_minor, observed_at, changed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+        &[
+            (&variant_id, Type::INT4),
+            (&marketplace, Type::INT2),
+            (&region, Type::TEXT),
+            (&currency, Type::TEXT),
+            (&ask, Type::INT8),
+            (&bid, Type::INT8),
+            (&last_sale, Type::INT8),
+            (&observed_at, Type::TIMESTAMPTZ),
+        ],
+    )
+    .await;
+}
+
+/// One daily rollup row.
+#[allow(clippy::too_many_arguments)]
+pub async fn rollup(
+    c: &Client,
+    variant_id: i32,
+    marketplace: i16,
+    region: &str,
+    day: NaiveDate,
+    currency: &str,
+    close_ask: Option<i64>,
+    close_bid: Option<i64>,
+    last_sale: Option<i64>,
+) {
+    exec(
+        c,
+        "INSERT INTO market.daily_rollups (variant_id, marketplace_id, region, day, currency,
+             open_ask_minor, low_ask_minor, high_ask_minor, close_ask_minor, close_bid_minor, last_sale_minor)
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $6, $6, $7, $8)",
+        &[
+            (&variant_id, Type::INT4),
+            (&marketplace, Type::INT2),
+            (&region, Type::TEXT),
+            (&day, Type::DATE),
+            (&currency, Type::TEXT),
+            (&close_ask, Type::INT8),
+            (&close_bid, Type::INT8),
+            (&last_sale, Type::INT8),
+        ],
+    )
+    .await;
+}
+
+/// An ECB rate: 1 EUR = `rate` `quote` on `day`.
+pub async fn fx(c: &Client, day: NaiveDate, quote: &str, rate: &str) {
+    let rate: Decimal = rate.parse().expect("rate");
+    exec(
+        c,
+        "INSERT INTO market.fx_rates (rate_date, base, quote, rate) VALUES ($1, 'EUR', $2, $3)",
+        &[
+            (&day, Type::DATE),
+            (&quote, Type::TEXT),
+            (&rate, Type::NUMERIC),
+        ],
+    )
+    .await;
+}
+
+pub async fn refresh_summary(c: &Client) {
+    c.batch_execute("REFRESH MATERIALIZED VIEW market.product_market_summary")
+        .await
+        .expect("refresh summary");
+}
+
+/// An inventory item (through the base table, as the existing app writes it); returns its id.
+#[allow(clippy::too_many_arguments)]
+pub async fn inventory_item(
+    c: &Client,
+    user: Uuid,
+    style_id: &str,
+    size: &str,
+    unit: &str,
+    purchase_price: Option<&str>,
+    purchase_currency: Option<&str>,
+    status: &str,
+) -> Uuid {
+    let price: Option<Decimal> = purchase_price.map(|p| p.parse().expect("price"));
+    exec(
+        c,
+        "INSERT INTO market.inventory_items (user_id, style_id, size, size_unit, purchase_price,
+                                             purchase_currency, status)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        &[
+            (&user, Type::UUID),
+            (&style_id, Type::TEXT),
+            (&size, Type::TEXT),
+            (&unit, Type::TEXT),
+            (&price, Type::NUMERIC),
+            (&purchase_currency, Type::TEXT),
+            (&status, Type::TEXT),
+        ],
+    )
+    .await[0]
+        .get(0)
+}
+
+pub async fn fee_profile(c: &Client, user: Uuid, region: &str, currency: &str, stockx_level: i16) {
+    exec(
+        c,
+        "INSERT INTO market.fee_profiles (user_id, region, currency, stockx_seller_level) VALUES ($1, $2, $3, $4)",
+        &[
+            (&user, Type::UUID),
+            (&region, Type::TEXT),
+            (&currency, Type::TEXT),
+            (&stockx_level, Type::INT2),
+        ],
+    )
+    .await;
+}
+
+// --- JWT ------------------------------------------------------------------------------------
+
+pub const JWT_SECRET: &str = "test-only-hs256-secret-0123456789abcdef";
+
+pub fn jwks_json() -> String {
+    std::fs::read_to_string(workspace_root().join("tests/fixtures/jwt/jwks.json"))
+        .expect("jwks fixture")
+}
+
+fn key_pem(name: &str) -> Vec<u8> {
+    std::fs::read(workspace_root().join("tests/fixtures/jwt").join(name)).expect("key fixture")
+}
+
+/// Standard Supabase-like claims for `user`, expiring `exp_in` seconds from now.
+pub fn claims(user: Uuid, exp_in: i64) -> Value {
+    let now = Utc::now().timestamp();
+    json!({
+        "sub": user.to_string(),
+        "aud": "authenticated",
+        "role": "authenticated",
+        "iat": now,
+        "exp": now + exp_in,
+        "email": "seller@example.com"
+    })
+}
+
+pub fn hs256(claims: &Value, secret: &str) -> String {
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()).expect("hmac key"),
+    )
+    .expect("sign HS256")
+}
+
+/// RS256 with the fixture key `rs256-test-key.pem` (`kid` test-rsa-1) or, with `other`, a key the
+/// JWKS does not contain (same kid).
+pub fn rs256(claims: &Value, other: bool) -> String {
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    header.kid = Some("test-rsa-1".into());
+    let pem = key_pem(if other {
+        "rs256-other-key.pem"
+    } else {
+        "rs256-test-key.pem"
+    });
+    jsonwebtoken::encode(
+        &header,
+        claims,
+        &jsonwebtoken::EncodingKey::from_rsa_pem(&pem).expect("rsa pem"),
+    )
+    .expect("sign RS256")
+}
+
+pub fn es256(claims: &Value) -> String {
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+    header.kid = Some("test-ec-1".into());
+    jsonwebtoken::encode(
+        &header,
+        claims,
+        &jsonwebtoken::EncodingKey::from_ec_pem(&key_pem("es256-test-key.pem")).expect("ec pem"),
+    )
+    .expect("sign ES256")
+}
+
+/// An unsigned token (`alg: none`), built by hand since no library signs one.
+pub fn alg_none(claims: &Value) -> String {
+    use base64_url as b64;
+    format!(
+        "{}.{}.",
+        b64::encode(br#"{"alg":"none","typ":"JWT"}"#),
+        b64::encode(claims.to_string().as_bytes())
+    )
+}
+
+/// Minimal unpadded base64url, to hand-build tokens without another dependency.
+pub mod base64_url {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+    pub fn encode(data: &[u8]) -> String {
+        let mut out = String::with_capacity(data.len() * 4 / 3 + 3);
+        for chunk in data.chunks(3) {
+            let b = [
+                chunk[0],
+                *chunk.get(1).unwrap_or(&0),
+                *chunk.get(2).unwrap_or(&0),
+            ];
+            let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+            let chars = chunk.len() + 1;
+            for i in 0..chars {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            }
+        }
+        out
+    }
+}
+
+// --- OpenAPI --------------------------------------------------------------------------------
+
+/// The OpenAPI document as JSON.
+pub fn openapi() -> Value {
+    let text = std::fs::read_to_string(workspace_root().join("openapi/openapi.yaml"))
+        .expect("openapi.yaml");
+    serde_yaml::from_str(&text).expect("openapi.yaml parses")
+}
+
+/// Validates `instance` against `#/components/schemas/<schema>` of the OpenAPI document (OpenAPI
+/// 3.1 schemas are JSON Schema 2020-12; `$ref`s resolve inside the document).
+pub fn assert_conforms(schema: &str, instance: &Value) {
+    let mut root = openapi();
+    root["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
+    root["$ref"] = json!(format!("#/components/schemas/{schema}"));
+    // Keywords of the OpenAPI wrapper that are not JSON Schema are ignored by the validator.
+    let validator =
+        jsonschema::draft202012::new(&root).unwrap_or_else(|e| panic!("schema {schema}: {e}"));
+    let errors: Vec<String> = validator
+        .iter_errors(instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{schema} violations:\n{}\n{instance:#}",
+        errors.join("\n")
+    );
+}
+
+// --- a market fixture shared by the API tests ------------------------------------------------
+
+/// Ids of the seeded market fixture.
+pub struct MarketFixture {
+    pub jordan: i32,
+    pub dunk_cold: i32,
+    pub panda_warm: i32,
+    /// `(us_m value, variant id)` of the Jordan's run.
+    pub jordan_sizes: Vec<(String, i32)>,
+    pub fx_date: NaiveDate,
+    pub today: NaiveDate,
+}
+
+impl MarketFixture {
+    pub fn jordan_size(&self, us_m: &str) -> i32 {
+        self.jordan_sizes
+            .iter()
+            .find(|(v, _)| v == us_m)
+            .map(|(_, id)| *id)
+            .expect("size in run")
+    }
+}
+
+/// Three products:
+/// - `DZ5485-612` Jordan 1 "Chicago Lost and Found", hot, synced an hour ago, mapped on both
+///   marketplaces. US: size 10 StockX ask 224.00 / bid 200.00 / last 210.00, Alias ask 215.00 /
+///   last 205.00; size 9 StockX ask 250.00; size 11 Alias ask 300.00. UK: size 10 StockX £180.00,
+///   Alias $215.00. 30 days of StockX US rollups for size 10 (ask 200.00 rising 1.00 a day) and
+///   size 9 (260.00).
+/// - `FZ5000-100` Nike Dunk Low "Cold", cold tier, never synced, no prices.
+/// - `DD1391-100` Nike Dunk Low Retro "Panda", warm tier, synced 30 hours ago (stale), one ask.
+///
+/// FX (ECB, yesterday): USD 1.0850, GBP 0.8500, JPY 160.
+pub async fn seed_market(c: &Client) -> MarketFixture {
+    let now = Utc::now();
+    let today = now.date_naive();
+    let hour_ago = now - chrono::Duration::hours(1);
+    let jordan = product(
+        c,
+        "DZ5485-612",
+        "Jordan",
+        "Jordan 1 Retro High OG Chicago Lost and Found",
+        "hot",
+    )
+    .await;
+    let jordan_sizes = standard_sizes(c, jordan).await;
+    let dunk_cold = product(c, "FZ5000-100", "Nike", "Nike Dunk Low Cold", "cold").await;
+    standard_sizes(c, dunk_cold).await;
+    let panda_warm = product(
+        c,
+        "DD1391-100",
+        "Nike",
+        "Nike Dunk Low Retro White Black Panda",
+        "warm",
+    )
+    .await;
+    let panda_sizes = standard_sizes(c, panda_warm).await;
+
+    set_last_synced(c, jordan, Some(hour_ago)).await;
+    set_last_synced(c, panda_warm, Some(now - chrono::Duration::hours(30))).await;
+    for m in [1i16, 2] {
+        link(c, jordan, m, "matched", Some(hour_ago)).await;
+        link(
+            c,
+            panda_warm,
+            m,
+            "matched",
+            Some(now - chrono::Duration::hours(30)),
+        )
+        .await;
+    }
+    let f = MarketFixture {
+        jordan,
+        dunk_cold,
+        panda_warm,
+        jordan_sizes,
+        fx_date: today - chrono::Duration::days(1),
+        today,
+    };
+    let (s9, s10, s11) = (f.jordan_size("9"), f.jordan_size("10"), f.jordan_size("11"));
+    price(
+        c,
+        s10,
+        1,
+        "US",
+        "USD",
+        Some(22_400),
+        Some(20_000),
+        Some(21_000),
+        hour_ago,
+    )
+    .await;
+    price(
+        c,
+        s10,
+        2,
+        "US",
+        "USD",
+        Some(21_500),
+        None,
+        Some(20_500),
+        hour_ago,
+    )
+    .await;
+    price(c, s9, 1, "US", "USD", Some(25_000), None, None, hour_ago).await;
+    price(c, s11, 2, "US", "USD", Some(30_000), None, None, hour_ago).await;
+    price(c, s10, 1, "UK", "GBP", Some(18_000), None, None, hour_ago).await;
+    price(c, s10, 2, "UK", "USD", Some(21_500), None, None, hour_ago).await;
+    let panda10 = panda_sizes
+        .iter()
+        .find(|(v, _)| v == "10")
+        .map(|(_, id)| *id)
+        .expect("10");
+    price(
+        c,
+        panda10,
+        1,
+        "US",
+        "USD",
+        Some(11_000),
+        None,
+        None,
+        now - chrono::Duration::hours(30),
+    )
+    .await;
+    for i in 0..30i64 {
+        let day = today - chrono::Duration::days(29 - i);
+        rollup(
+            c,
+            s10,
+            1,
+            "US",
+            day,
+            "USD",
+            Some(20_000 + i * 100),
+            Some(19_000),
+            Some(20_500),
+        )
+        .await;
+        rollup(c, s9, 1, "US", day, "USD", Some(26_000), None, None).await;
+    }
+    fx(c, f.fx_date, "USD", "1.0850").await;
+    fx(c, f.fx_date, "GBP", "0.8500").await;
+    fx(c, f.fx_date, "JPY", "160").await;
+    // An older rate that must not be used.
+    fx(c, f.fx_date - chrono::Duration::days(3), "USD", "1.2000").await;
+    refresh_summary(c).await;
+    f
+}

@@ -1,0 +1,177 @@
+//! Starts the sandbox marketplace in-process on 127.0.0.1:0 and talks to its admin API.
+
+use std::time::Duration;
+
+use sandbox_market::{Limit, RunningSandbox, SandboxConfig, SandboxProduct};
+use serde_json::Value;
+use shared::db::DbPool;
+use shared::domain::Marketplace;
+use shared::marketplace::{
+    AliasConfig, ClientSettings, RateLimitConfig, RateLimiter, StockxConfig,
+};
+
+/// A running sandbox plus an HTTP client for its admin endpoints.
+pub struct Sandbox {
+    pub running: RunningSandbox,
+    http: reqwest::Client,
+}
+
+/// Test defaults: frozen prices, retail-based price model (no sales files: fast start), StockX
+/// limited to one request per 200 ms (the mechanism, not the real 1 s).
+pub fn test_config() -> SandboxConfig {
+    SandboxConfig {
+        sales_dir: None,
+        price_epoch_secs: 0,
+        stockx_limit: Limit {
+            min_interval_ms: 200,
+            daily_limit: 1_000_000,
+        },
+        ..SandboxConfig::default()
+    }
+}
+
+/// Client settings for tests: short timeouts and back-offs.
+pub fn test_settings() -> ClientSettings {
+    ClientSettings {
+        timeout: Duration::from_secs(3),
+        max_attempts: 3,
+        max_wait: Duration::from_secs(10),
+        retry_backoff: Duration::from_millis(20),
+        throttle_backoff: Duration::from_millis(300),
+        ..ClientSettings::default()
+    }
+}
+
+/// Sets the shared limiter to 250 ms for StockX (the sandbox enforces 200 ms: the margin is
+/// what the production 1,050 ms vs 1 s gives) and 10 ms for Alias.
+pub async fn test_limits(pool: &DbPool) {
+    let limiter = RateLimiter::new(pool.clone());
+    limiter
+        .configure(
+            Marketplace::StockX,
+            RateLimitConfig {
+                min_interval: Duration::from_millis(250),
+                daily_limit: 100_000,
+            },
+        )
+        .await
+        .expect("configure stockx limits");
+    limiter
+        .configure(
+            Marketplace::Alias,
+            RateLimitConfig {
+                min_interval: Duration::from_millis(10),
+                daily_limit: 100_000,
+            },
+        )
+        .await
+        .expect("configure alias limits");
+}
+
+impl Sandbox {
+    pub async fn start(cfg: SandboxConfig) -> Sandbox {
+        let running = sandbox_market::spawn(cfg).await.expect("sandbox starts");
+        Sandbox {
+            running,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub async fn start_default() -> Sandbox {
+        Self::start(test_config()).await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.running.base_url(), path)
+    }
+
+    /// Client configuration pointing at this sandbox with its credentials.
+    pub fn stockx_config(&self) -> StockxConfig {
+        let c = &self.running.app.cfg;
+        StockxConfig::new(
+            self.running.stockx_api_base(),
+            self.running.stockx_auth_base(),
+            c.api_key.clone(),
+            c.client_id.clone(),
+            c.client_secret.clone(),
+            Some(c.initial_refresh_token.clone()),
+        )
+    }
+
+    pub fn alias_config(&self) -> AliasConfig {
+        AliasConfig::new(
+            self.running.alias_api_base(),
+            self.running.app.cfg.alias_token.clone(),
+        )
+    }
+
+    pub async fn stats(&self) -> Value {
+        self.get("/__admin/stats").await
+    }
+
+    pub async fn get(&self, path: &str) -> Value {
+        self.http
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("admin GET")
+            .json()
+            .await
+            .expect("admin JSON")
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Value {
+        let resp = self
+            .http
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("admin POST");
+        assert!(
+            resp.status().is_success(),
+            "admin POST {path}: {}",
+            resp.status()
+        );
+        resp.json().await.expect("admin JSON")
+    }
+
+    /// Merges `patch` into the fault switches.
+    pub async fn faults(&self, patch: Value) -> Value {
+        self.post("/__admin/faults", patch).await
+    }
+
+    pub async fn reset(&self) {
+        self.post("/__admin/reset", serde_json::json!({})).await;
+    }
+
+    /// Requests counted for `endpoint` (e.g. `stockx.market_data`).
+    pub async fn count(&self, endpoint: &str) -> u64 {
+        self.stats().await["endpoints"][endpoint]
+            .as_u64()
+            .unwrap_or(0)
+    }
+
+    /// The first catalogue product satisfying `pred`.
+    pub fn pick(&self, pred: impl Fn(&SandboxProduct) -> bool) -> SandboxProduct {
+        self.running
+            .app
+            .catalog
+            .products
+            .iter()
+            .find(|p| pred(p))
+            .cloned()
+            .expect("a catalogue product with the wanted property")
+    }
+
+    /// A plain men's product listed once on both marketplaces.
+    pub fn plain_product(&self) -> SandboxProduct {
+        self.pick(|p| {
+            p.on_stockx
+                && p.on_alias
+                && p.stockx_duplicate_id.is_none()
+                && !p.stockx_style_id.contains('/')
+                && p.gender == "men"
+        })
+    }
+}
