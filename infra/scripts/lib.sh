@@ -94,3 +94,40 @@ ensure_sqs() {
   for _ in $(seq 1 50); do curl -fsS "http://127.0.0.1:$port/moto-api/" >/dev/null 2>&1 && return 0; sleep 0.2; done
   log "moto server did not start; see $LOCAL_DIR/moto.log"; return 1
 }
+
+# A transaction-mode PgBouncer on 127.0.0.1:6432 in front of $DATABASE_URL's server, the way
+# Supabase's pooler fronts its database: server connections are shared between transactions, so
+# nothing may rely on session state (named prepared statements, SET, advisory session locks).
+ensure_pgbouncer() {
+  local port="${1:-6432}"
+  command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || apt_install pgbouncer
+  local bin; bin=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
+  if pg_answers "postgres://postgres@127.0.0.1:$port/postgres"; then return 0; fi
+  local dir="$LOCAL_DIR/pgbouncer"
+  mkdir -p "$dir"
+  local host port_db
+  host=$(python3 -c 'import sys,urllib.parse as u; p=u.urlparse(sys.argv[1]); print(p.hostname or "127.0.0.1")' "$DATABASE_URL")
+  port_db=$(python3 -c 'import sys,urllib.parse as u; p=u.urlparse(sys.argv[1]); print(p.port or 5432)' "$DATABASE_URL")
+  cat >"$dir/pgbouncer.ini" <<INI
+[databases]
+* = host=$host port=$port_db user=postgres
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $port
+unix_socket_dir =
+auth_type = any
+pool_mode = transaction
+max_client_conn = 500
+default_pool_size = 20
+ignore_startup_parameters = extra_float_digits,application_name
+logfile = $dir/pgbouncer.log
+pidfile = $dir/pgbouncer.pid
+INI
+  local run_as=()
+  if [ "$(id -u)" = 0 ]; then run_as=(runuser -u postgres --); chown -R postgres "$dir"; fi
+  log "starting PgBouncer (transaction mode) on 127.0.0.1:$port"
+  "${run_as[@]}" "$bin" -d "$dir/pgbouncer.ini"
+  for _ in $(seq 1 50); do pg_answers "postgres://postgres@127.0.0.1:$port/postgres" && return 0; sleep 0.2; done
+  log "PgBouncer did not start; see $dir/pgbouncer.log"; return 1
+}

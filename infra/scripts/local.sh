@@ -1,21 +1,82 @@
 #!/usr/bin/env bash
-# The main job, locally: PostgreSQL (yours via DATABASE_URL, the one on 127.0.0.1:5432, or a
-# throwaway cluster under .local/), migrations, the real catalogue seed.
+# The main job, locally, end to end:
+#   PostgreSQL (yours via DATABASE_URL, the one on 127.0.0.1:5432, or a throwaway cluster under
+#   .local/) → migrations → the real catalogue seed → the sandbox marketplace (StockX + Alias
+#   protocols) → an SQS-compatible queue with its DLQ (moto) → the orchestrator's daily FX run and
+#   a sync tick → the local SQS event source feeding the worker until the queue is empty → both
+#   APIs served on localhost (until Ctrl-C).
+#
+# The sandbox runs unthrottled by default so the first sync of the whole catalogue takes minutes,
+# not the hour StockX's 1 request/s would need; LOCAL_REAL_LIMITS=1 enforces the real limits.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 ensure_postgres
 if [ -z "${MARKET_KEEP_DATABASE_URL:-}" ]; then
-  # Use a dedicated database on the chosen server rather than its `postgres` database.
+  # A dedicated database on the chosen server rather than its `postgres` database.
   base="$DATABASE_URL"
   psql -X -q -d "$base" -tc "SELECT 1 FROM pg_database WHERE datname = 'sneaker_market'" | grep -q 1 ||
     psql -X -q -d "$base" -c "CREATE DATABASE sneaker_market"
   export DATABASE_URL="${base%/*}/sneaker_market"
 fi
 log "database: ${DATABASE_URL%%\?*}"
+ensure_venv
+ensure_sqs 4566
 
-cargo build --locked -q -p market-cli
+SANDBOX_PORT="${SANDBOX_PORT:-8089}"
+SANDBOX="http://127.0.0.1:$SANDBOX_PORT"
+export AWS_ENDPOINT_URL_SQS="${AWS_ENDPOINT_URL_SQS:-http://127.0.0.1:4566}"
+export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-local}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-local}"
+export AWS_REGION="${AWS_REGION:-us-east-1}"
+# The functions' configuration, pointed at the sandbox (its default credentials).
+export STOCKX_API_BASE="$SANDBOX/v2" STOCKX_AUTH_BASE="$SANDBOX"
+export STOCKX_API_KEY=sandbox-api-key STOCKX_CLIENT_ID=sandbox-client-id STOCKX_CLIENT_SECRET=sandbox-client-secret
+export STOCKX_REFRESH_TOKEN=sandbox-refresh-token
+export ALIAS_API_BASE="$SANDBOX/api/v1" ALIAS_API_TOKEN=goatapi_sandbox-token
+export FX_FEED_URL="$SANDBOX/ecb/eurofxref-daily.xml"
+export SUPABASE_JWT_SECRET="${SUPABASE_JWT_SECRET:-local-development-jwt-secret-change-me}"
+export CORS_ALLOWED_ORIGINS="${CORS_ALLOWED_ORIGINS:-http://localhost:3000}"
+if [ -n "${LOCAL_REAL_LIMITS:-}" ]; then
+  export SANDBOX_STOCKX_MIN_INTERVAL_MS=1000 STOCKX_MIN_INTERVAL_MS=1050
+else
+  export SANDBOX_STOCKX_MIN_INTERVAL_MS=0 STOCKX_MIN_INTERVAL_MS=5 ALIAS_MIN_INTERVAL_MS=5
+fi
+
+cargo build --locked -q -p market-cli -p sandbox-market
 BIN="$ROOT/target/debug"
 "$BIN/market" migrate
 "$BIN/market" seed --catalog "${CATALOG_CSV:-$ROOT/../shared/data/catalog.csv}"
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT INT TERM
+SANDBOX_CATALOG="${CATALOG_CSV:-$ROOT/../shared/data/catalog.csv}" \
+  "$BIN/sandbox-market" --addr "127.0.0.1:$SANDBOX_PORT" >"$LOCAL_DIR/sandbox.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do curl -fsS "$SANDBOX/__admin/health" >/dev/null 2>&1 && break; sleep 0.2; done
+curl -fsS "$SANDBOX/__admin/health" >/dev/null || { log "the sandbox did not start; see $LOCAL_DIR/sandbox.log"; exit 1; }
+log "sandbox marketplace on $SANDBOX"
+
+# A fresh sandbox only knows its initial refresh token: store it as a human consent would.
+"$BIN/market" stockx-reconsent
+export SYNC_QUEUE_URL="$("$BIN/market" queues --name sneaker-market-sync)"
+log "queue: $SYNC_QUEUE_URL"
+
+"$BIN/market" orchestrate --mode daily >/dev/null && log "FX rates loaded, housekeeping done"
+"$BIN/market" orchestrate --mode tick | sed -n '1,12p'
+"$BIN/market" run-queue --idle-secs 3
+
+psql -X -q -d "$DATABASE_URL" -c "
+  SELECT (SELECT count(*) FROM market.products) AS products,
+         (SELECT count(DISTINCT sv.product_id) FROM market.latest_prices lp
+            JOIN market.size_variants sv ON sv.id = lp.variant_id) AS products_with_prices,
+         (SELECT count(*) FROM market.latest_prices) AS latest_prices,
+         (SELECT count(*) FROM market.price_history) AS history_rows,
+         (SELECT count(*) FILTER (WHERE status = 'succeeded') FROM market.sync_jobs) AS jobs_ok,
+         (SELECT count(*) FILTER (WHERE status IN ('failed', 'dead')) FROM market.sync_jobs) AS jobs_failed"
+
+log "serving the APIs (Ctrl-C to stop):"
+log "  market-api:    http://127.0.0.1:8080/v1/products?q=jordan  and  /v1/products/FZ5000"
+log "  inventory-api: http://127.0.0.1:8081/v1/status  (and /v1/inventory with a Supabase JWT signed by SUPABASE_JWT_SECRET)"
+"$BIN/market" serve-apis --market-addr 127.0.0.1:8080 --inventory-addr 127.0.0.1:8081

@@ -7,6 +7,8 @@ cd "$ROOT"
 
 ensure_postgres
 ensure_venv
+# The deployment template (AWS SAM) must lint clean; cfn-lint is pinned in infra/requirements.txt.
+cfn-lint template.yaml
 ensure_sqs 4566
 export TEST_DATABASE_URL="$DATABASE_URL"
 export AWS_ENDPOINT_URL_SQS="${AWS_ENDPOINT_URL_SQS:-http://127.0.0.1:4566}"
@@ -17,3 +19,12 @@ psql -X -q -d "$DATABASE_URL" -At -c "SELECT datname FROM pg_database WHERE datn
   while read -r db; do psql -X -q -d "$DATABASE_URL" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" || true; done
 
 cargo test --workspace --locked "$@"
+
+# The same sync, API and marketplace tests again through a transaction-mode PgBouncer, as the
+# functions reach Supabase through its pooler (no session state may survive a transaction).
+if [ -z "${SKIP_POOLER_PASS:-}" ] && [ "$#" = 0 ]; then
+  ensure_pgbouncer 6432
+  TEST_POOLER_URL="postgres://postgres@127.0.0.1:6432/postgres" \
+    cargo test --locked -p e2e-tests --test 'sync_*' --test 'market_api_*' --test 'inventory_api_*' \
+      --test 'marketplace_clients' --test 'marketplace_ratelimit'
+fi

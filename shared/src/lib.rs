@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod migrate;
 pub mod pricing;
 pub mod quote;
+pub mod secrets;
 pub mod sizes;
 pub mod sync;
 pub mod telemetry;

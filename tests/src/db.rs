@@ -5,6 +5,10 @@
 //! and every test then costs one `CREATE DATABASE ... TEMPLATE`, which is fast and lets tests run
 //! in parallel. `TEST_DATABASE_URL` (or `DATABASE_URL`) points at the server; the default is the
 //! local PostgreSQL at 127.0.0.1:5432 as user postgres.
+//!
+//! With `TEST_POOLER_URL` set (a transaction-mode PgBouncer in front of the same server), the code
+//! under test (`pool()`, `settings()`, `url`) goes through the pooler, as the functions do through
+//! Supabase's pooler; the tests' own setup and assertions (`client()`) stay on a direct connection.
 
 use std::time::Duration;
 
@@ -15,7 +19,10 @@ use tokio_postgres::{Client, NoTls};
 /// One test's database. Dropped (with `FORCE`) when the value goes out of scope.
 pub struct TestDb {
     pub name: String,
+    /// What the code under test connects to: the pooler when `TEST_POOLER_URL` is set.
     pub url: String,
+    /// A direct connection to the same database.
+    pub direct_url: String,
     admin_url: String,
 }
 
@@ -112,8 +119,17 @@ impl TestDb {
                 Err(e) => panic!("create test database: {e}"),
             }
         }
+        let direct_url = url_with_db(&admin_url, &name);
+        let url = match std::env::var("TEST_POOLER_URL")
+            .ok()
+            .filter(|s| !s.is_empty())
+        {
+            Some(pooler) => url_with_db(&pooler, &name),
+            None => direct_url.clone(),
+        };
         TestDb {
-            url: url_with_db(&admin_url, &name),
+            url,
+            direct_url,
             name,
             admin_url,
         }
@@ -121,7 +137,7 @@ impl TestDb {
 
     /// A new direct connection to this test's database.
     pub async fn client(&self) -> Client {
-        connect(&self.url).await
+        connect(&self.direct_url).await
     }
 
     /// A pool over this database, as the functions build one.

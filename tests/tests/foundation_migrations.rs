@@ -73,7 +73,7 @@ async fn a_fresh_database_migrates_from_zero_and_a_failed_migration_rolls_back()
         .batch_execute(&format!("CREATE DATABASE {name}"))
         .await
         .unwrap();
-    let url = e2e_tests::db::url_with_db(&db.url, &name);
+    let url = e2e_tests::db::url_with_db(&db.direct_url, &name);
     let (mut c, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
         .await
         .unwrap();
@@ -126,7 +126,7 @@ async fn plain_psql_applies_the_files_in_order() {
         .batch_execute(&format!("CREATE DATABASE {name}"))
         .await
         .unwrap();
-    let url = e2e_tests::db::url_with_db(&db.url, &name);
+    let url = e2e_tests::db::url_with_db(&db.direct_url, &name);
     for m in migrate::discover(&migrate::default_dir()).unwrap() {
         let path = migrate::default_dir().join(format!("{}_{}.sql", m.version, m.name));
         let out = std::process::Command::new("psql")

@@ -217,6 +217,10 @@ async fn retention_drops_old_partitions_and_the_budget_tightens_it() {
     };
     let report = cleanup::run(&c, &tight).await.unwrap();
     assert_eq!(report.tightened_raw_retention_days, Some(7));
+    assert_eq!(
+        report.tightened_rollup_retention_days, None,
+        "already at the 90-day floor"
+    );
     assert!(report.over_budget_after);
     let left: i64 = c
         .query_one("SELECT count(*) FROM market.price_history", &[])

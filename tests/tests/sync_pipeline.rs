@@ -412,3 +412,120 @@ async fn database_connections_killed_mid_batch_lose_and_duplicate_nothing() {
         "one history row per latest price after a single cycle"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_revoked_stockx_refresh_token_stops_stockx_while_alias_keeps_syncing() {
+    let p = Pipeline::start(PipelineOptions {
+        products: 8,
+        ..PipelineOptions::default()
+    })
+    .await;
+    p.tick().await;
+    p.drain().await;
+    p.make_everything_due().await;
+    // The refresh token is revoked (consent withdrawn, or expired after 30 days) and the current
+    // access token expires: StockX cannot be used until a human consents again.
+    p.sandbox
+        .faults(json!({"revoke_refresh_tokens": true, "expire_access_tokens": true}))
+        .await;
+    let tick = p.tick().await;
+    p.drain().await;
+    assert_every_job_accounted_for(&p).await;
+    let run = tick.run_id;
+    let stockx_auth = p
+        .count(&format!(
+            "SELECT count(*) FROM market.sync_jobs WHERE run_id = {run} AND marketplace_id = 1
+               AND status = 'failed' AND error_kind IN ('auth', 'disabled')"
+        ))
+        .await;
+    let stockx_jobs = p
+        .count(&format!(
+            "SELECT count(*) FROM market.sync_jobs WHERE run_id = {run} AND marketplace_id = 1"
+        ))
+        .await;
+    assert_eq!(
+        stockx_auth, stockx_jobs,
+        "every StockX job stopped on the credentials"
+    );
+    let alias_ok = p
+        .count(&format!(
+            "SELECT count(*) FROM market.sync_jobs WHERE run_id = {run} AND marketplace_id = 2 AND status = 'succeeded'"
+        ))
+        .await;
+    assert!(alias_ok >= 6, "Alias kept syncing: {alias_ok}");
+    let needs_reauth = p
+        .count("SELECT count(*) FROM market.marketplace_credentials WHERE marketplace_id = 1 AND needs_reauth")
+        .await;
+    assert_eq!(needs_reauth, 1);
+    // The next tick plans no StockX work until someone consents again.
+    p.make_everything_due().await;
+    let next = p.tick().await;
+    assert!(next.planned > 0);
+    assert!(
+        next.planned_by_kind.iter().all(|(m, _, _)| m == "alias"),
+        "{:?}",
+        next.planned_by_kind
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_market_page_shows_synced_prices_as_of_the_latest_sync_even_when_unchanged() {
+    let p = Pipeline::start(PipelineOptions {
+        products: 3,
+        ..PipelineOptions::default()
+    })
+    .await;
+    p.tick().await;
+    p.drain().await;
+    let style: String = p
+        .db
+        .client()
+        .await
+        .query_one(
+            "SELECT p.style_code FROM market.products p JOIN market.market_observations o ON o.product_id = p.id
+             GROUP BY p.style_code ORDER BY count(*) DESC, p.style_code LIMIT 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let after_first = chrono::Utc::now();
+    p.make_everything_due().await;
+    p.tick().await;
+    p.drain().await;
+    assert_eq!(
+        p.count("SELECT count(*) FROM market.price_history WHERE captured_at > now() - interval '1 hour'")
+            .await,
+        p.count("SELECT count(*) FROM market.latest_prices").await,
+        "the second sync saw unchanged prices and wrote no history"
+    );
+
+    let api = market_api::State::new(
+        p.db.pool(),
+        shared::http::Cors::new("https://app.example.com"),
+        shared::fees::FeeSchedule::default(),
+    );
+    let resp = e2e_tests::api::Resp::from_lambda(
+        market_api::handle(
+            &api,
+            e2e_tests::api::get(&format!("/v1/products/{style}"), "", &[]),
+        )
+        .await,
+    );
+    assert_eq!(resp.status, 200);
+    let page = resp.json();
+    let mut quotes = 0;
+    for size in page["sizes"].as_array().unwrap() {
+        for q in size["marketplaces"].as_array().unwrap() {
+            let at: chrono::DateTime<chrono::Utc> =
+                q["observed_at"].as_str().unwrap().parse().unwrap();
+            assert!(
+                at > after_first,
+                "{at} is the second sync's time, not the first's"
+            );
+            quotes += 1;
+        }
+    }
+    assert!(quotes > 0);
+    assert_eq!(page["freshness"]["stale"], false, "{}", page["freshness"]);
+}

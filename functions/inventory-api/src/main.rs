@@ -6,6 +6,7 @@ use tracing::Instrument;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
+    shared::secrets::load_into_env().await?;
     let state: &'static inventory_api::State =
         Box::leak(Box::new(inventory_api::State::from_env().await?));
     lambda_http::run(service_fn(move |req: Request| {

@@ -1,4 +1,5 @@
 //! Operator and local-stack commands (the `market` binary), as a library so tests drive the same code.
 
 pub mod bench_sync;
+pub mod cost_model;
 pub mod sqs_runner;

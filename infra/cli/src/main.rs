@@ -9,6 +9,9 @@ use shared::db::{database_url_from_env, DbSettings};
 use shared::{catalog, migrate, telemetry};
 use std::time::Duration;
 
+mod bench_api;
+mod serve_apis;
+
 #[derive(Parser)]
 #[command(
     name = "market",
@@ -24,6 +27,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The $0/month cost model: monthly use of every free allowance for a catalogue (tier mix,
+    /// cadences, regions), what goes over, and the largest catalogue that stays at $0.
+    Cost(Box<market_cli::cost_model::CostArgs>),
     /// Apply pending migrations from supabase/migrations (re-running is a no-op).
     Migrate {
         #[arg(long, default_value_os_t = migrate::default_dir())]
@@ -70,6 +76,9 @@ enum Command {
         #[arg(long)]
         keep_database: bool,
     },
+    /// Store a StockX refresh token obtained from a (new) OAuth consent and re-enable StockX. The
+    /// token is read from STOCKX_REFRESH_TOKEN so it never appears in the shell history.
+    StockxReconsent,
     /// The local SQS event source: feed queued messages to the worker until the queue is idle.
     RunQueue {
         /// Lambda Invoke API URL of the worker (e.g. cargo lambda watch's
@@ -84,17 +93,28 @@ enum Command {
         #[arg(long, default_value_t = 10)]
         batch_size: i32,
     },
+    /// API benchmark on a fresh database (seeded catalogue, 90 days of history through the sync
+    /// write path, an inventory user); also --setup-only / --write-load for the fuzz and load scripts.
+    BenchApi(bench_api::BenchApiArgs),
+    /// Serve market-api and inventory-api over local HTTP (one port each, production paths), each
+    /// request converted into the Function URL event the Lambda handler receives.
+    ServeApis(serve_apis::ServeApisArgs),
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     telemetry::init();
     let cli = Cli::parse();
+    if let Command::Cost(args) = &cli.command {
+        print!("{}", market_cli::cost_model::report(&args.inputs()));
+        return Ok(());
+    }
     let url = cli.database_url.unwrap_or_else(database_url_from_env);
     let settings = DbSettings::from_url(&url)?;
     // The functions read DATABASE_URL themselves when run in-process.
     std::env::set_var("DATABASE_URL", &url);
     match cli.command {
+        Command::Cost(_) => unreachable!("handled above: needs no database"),
         Command::Migrate { dir } => {
             let migrations = migrate::discover(&dir)?;
             let mut client = settings.connect().await?;
@@ -167,6 +187,12 @@ async fn main() -> anyhow::Result<()> {
             })
             .await?;
         }
+        Command::StockxReconsent => {
+            let token = shared::config::required("STOCKX_REFRESH_TOKEN")?;
+            let pool = settings.pool(1)?;
+            shared::marketplace::auth::reconsent(&pool, &token).await?;
+            println!("StockX refresh token stored; StockX is enabled");
+        }
         Command::Orchestrate { mode } => {
             let state = sync_orchestrator::State::from_env().await?;
             let out =
@@ -210,6 +236,8 @@ async fn main() -> anyhow::Result<()> {
                 report.batches, report.messages, report.deleted, report.failed
             );
         }
+        Command::BenchApi(args) => bench_api::run(&settings, &url, args).await?,
+        Command::ServeApis(args) => serve_apis::run(args).await?,
     }
     Ok(())
 }

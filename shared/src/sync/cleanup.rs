@@ -21,7 +21,7 @@ impl Default for CleanupConfig {
     fn default() -> Self {
         CleanupConfig {
             raw_retention_days: 35,
-            rollup_retention_days: 730,
+            rollup_retention_days: 90,
             budget_bytes: 400 * 1024 * 1024,
             min_raw_retention_days: 7,
         }
@@ -50,6 +50,8 @@ pub struct CleanupReport {
     pub budget_bytes: i64,
     /// Set when the database was over budget and raw retention was tightened to this many days.
     pub tightened_raw_retention_days: Option<i32>,
+    /// Set when raw retention was already at its minimum and rollups were pruned to this many days.
+    pub tightened_rollup_retention_days: Option<i32>,
     pub over_budget_after: bool,
 }
 
@@ -109,6 +111,24 @@ pub async fn run<C: GenericClient>(
             .extend(drop_partitions(c, retention).await?);
         report.tightened_raw_retention_days = Some(retention);
         report.database_bytes = db_size(c).await?;
+    }
+    // Still over budget with raw history at its minimum: halve rollup retention (never below 90
+    // days). Deleted rows free space for reuse rather than shrinking files, so this is one step per
+    // daily run, not a loop on the measured size.
+    if report.database_bytes > cfg.budget_bytes && cfg.rollup_retention_days > 90 {
+        let days = (cfg.rollup_retention_days / 2).max(90);
+        tracing::warn!(
+            rollup_retention_days = days,
+            "database over its size budget: pruning daily rollups"
+        );
+        report.rollups_pruned += c
+            .query_typed(
+                "SELECT market.prune_daily_rollups($1)",
+                &[(&days, Type::INT4)],
+            )
+            .await?[0]
+            .get::<_, i64>(0);
+        report.tightened_rollup_retention_days = Some(days);
     }
     report.over_budget_after = report.database_bytes > cfg.budget_bytes;
     if report.over_budget_after {
