@@ -65,7 +65,8 @@ log "queue: $SYNC_QUEUE_URL"
 
 "$BIN/market" orchestrate --mode daily >/dev/null && log "FX rates loaded, housekeeping done"
 "$BIN/market" orchestrate --mode tick | sed -n '1,12p'
-"$BIN/market" run-queue --idle-secs 3
+log "syncing: the local event source feeds the queue to the worker until it is empty"
+RUST_LOG="${RUST_LOG:-warn}" WORKER_CONCURRENCY="${WORKER_CONCURRENCY:-8}" "$BIN/market" run-queue --idle-secs 3
 
 psql -X -q -d "$DATABASE_URL" -c "
   SELECT (SELECT count(*) FROM market.products) AS products,
