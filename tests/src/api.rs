@@ -421,13 +421,74 @@ pub async fn fee_profile(c: &Client, user: Uuid, region: &str, currency: &str, s
 
 pub const JWT_SECRET: &str = "test-only-hs256-secret-0123456789abcdef";
 
-pub fn jwks_json() -> String {
-    std::fs::read_to_string(workspace_root().join("tests/fixtures/jwt/jwks.json"))
-        .expect("jwks fixture")
+/// Throwaway key pairs for the auth tests, generated once per test process with the `openssl` CLI
+/// (no private key is ever committed): `rs256-test-key.pem` and `es256-test-key.pem` are published
+/// in [`jwks_json`]; `rs256-other-key.pem` is deliberately not.
+fn keys_dir() -> &'static std::path::Path {
+    static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("e2e-jwt-keys-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("key directory");
+        for (file, args) in [
+            (
+                "rs256-test-key.pem",
+                &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"][..],
+            ),
+            (
+                "rs256-other-key.pem",
+                &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"][..],
+            ),
+            (
+                "es256-test-key.pem",
+                &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"][..],
+            ),
+        ] {
+            let out = std::process::Command::new("openssl")
+                .arg("genpkey")
+                .args(args)
+                .arg("-out")
+                .arg(dir.join(file))
+                .output()
+                .expect("the openssl CLI generates the test keys");
+            assert!(
+                out.status.success(),
+                "openssl genpkey: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        dir
+    })
 }
 
 fn key_pem(name: &str) -> Vec<u8> {
-    std::fs::read(workspace_root().join("tests/fixtures/jwt").join(name)).expect("key fixture")
+    std::fs::read(keys_dir().join(name)).expect("generated test key")
+}
+
+/// The JWKS the verifier is configured with: the public halves of the RS256 and ES256 test keys.
+pub fn jwks_json() -> String {
+    use jsonwebtoken::jwk::{Jwk, JwkSet, PublicKeyUse};
+    use jsonwebtoken::{Algorithm, EncodingKey};
+    let jwk = |key: EncodingKey, alg: Algorithm, kid: &str| {
+        let mut jwk = Jwk::from_encoding_key(&key, alg).expect("public JWK from the private key");
+        jwk.common.key_id = Some(kid.to_string());
+        jwk.common.public_key_use = Some(PublicKeyUse::Signature);
+        jwk
+    };
+    let set = JwkSet {
+        keys: vec![
+            jwk(
+                EncodingKey::from_rsa_pem(&key_pem("rs256-test-key.pem")).expect("rsa pem"),
+                Algorithm::RS256,
+                "test-rsa-1",
+            ),
+            jwk(
+                EncodingKey::from_ec_pem(&key_pem("es256-test-key.pem")).expect("ec pem"),
+                Algorithm::ES256,
+                "test-ec-1",
+            ),
+        ],
+    };
+    serde_json::to_string(&set).expect("JWKS serializes")
 }
 
 /// Standard Supabase-like claims for `user`, expiring `exp_in` seconds from now.
