@@ -11,4 +11,4 @@ export AWS_ENDPOINT_URL_SQS="${AWS_ENDPOINT_URL_SQS:-http://127.0.0.1:4566}"
 export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-local}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-local}"
 export AWS_REGION="${AWS_REGION:-us-east-1}"
 cargo build --locked -q -p market-cli
-RUST_LOG="${RUST_LOG:-warn}" "$ROOT/target/debug/market" bench-sync "$@"
+RUST_LOG="${RUST_LOG:-warn}" "$BIN_DIR/market" bench-sync "$@"

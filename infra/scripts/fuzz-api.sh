@@ -25,7 +25,7 @@ ensure_venv
 
 log "building market-cli"
 cargo build -q -p market-cli
-MARKET="$ROOT/target/debug/market"
+MARKET="$BIN_DIR/market"
 
 admin_url="$DATABASE_URL"
 db="market_fuzz_$$"

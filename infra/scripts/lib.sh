@@ -3,6 +3,8 @@
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 LOCAL_DIR="$ROOT/.local"
+# Where cargo puts debug binaries (CARGO_TARGET_DIR is honoured).
+BIN_DIR="${CARGO_TARGET_DIR:-$ROOT/target}/debug"
 mkdir -p "$LOCAL_DIR"
 
 log() { printf '==> %s\n' "$*" >&2; }

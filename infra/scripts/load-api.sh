@@ -28,7 +28,7 @@ command -v wrk >/dev/null 2>&1 || apt_install wrk
 
 log "building market-cli"
 cargo build -q -p market-cli
-MARKET="$ROOT/target/debug/market"
+MARKET="$BIN_DIR/market"
 
 admin_url="$DATABASE_URL"
 db="market_load_$$"

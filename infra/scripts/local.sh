@@ -44,7 +44,7 @@ else
 fi
 
 cargo build --locked -q -p market-cli -p sandbox-market
-BIN="$ROOT/target/debug"
+BIN="$BIN_DIR"
 "$BIN/market" migrate
 "$BIN/market" seed --catalog "${CATALOG_CSV:-$ROOT/../shared/data/catalog.csv}"
 
