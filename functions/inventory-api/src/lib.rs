@@ -4,7 +4,6 @@
 //! Routes: `GET /v1/inventory?status=&currency=` (Bearer Supabase access token) and
 //! `GET /v1/status` (public, aggregate only); `OPTIONS` preflight for both.
 
-mod error;
 mod inventory;
 mod queue;
 mod status;
@@ -18,7 +17,7 @@ use shared::db::{DbPool, DbSettings, PooledClient};
 use shared::fees::FeeSchedule;
 use shared::http::{ApiRequest, Cors, Problem};
 
-pub use error::ApiError;
+pub use shared::http::ApiError;
 
 /// Everything a request needs, built once per Lambda instance.
 pub struct State {
@@ -85,10 +84,7 @@ impl State {
     }
 
     pub(crate) async fn client(&self) -> Result<PooledClient, ApiError> {
-        self.pool
-            .get()
-            .await
-            .map_err(|e| ApiError::Db(shared::db::DbError::from(e)))
+        Ok(self.pool.get().await?)
     }
 
     pub(crate) fn count_round_trip(&self) {

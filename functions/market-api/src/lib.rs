@@ -7,7 +7,6 @@
 //!
 //! Each request is one database round trip (one SQL statement that returns a JSON document).
 
-mod error;
 mod history;
 mod page;
 mod params;
@@ -20,7 +19,7 @@ use shared::db::{DbPool, DbSettings, PooledClient};
 use shared::fees::FeeSchedule;
 use shared::http::{ApiRequest, Cors, Problem};
 
-pub use error::ApiError;
+pub use shared::http::ApiError;
 
 /// Everything a request needs, built once per Lambda instance.
 pub struct State {
@@ -62,10 +61,7 @@ impl State {
     }
 
     pub(crate) async fn client(&self) -> Result<PooledClient, ApiError> {
-        self.pool
-            .get()
-            .await
-            .map_err(|e| ApiError::Db(shared::db::DbError::from(e)))
+        Ok(self.pool.get().await?)
     }
 
     pub(crate) fn count_round_trip(&self) {

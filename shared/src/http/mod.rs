@@ -6,12 +6,14 @@
 //! in here and the handlers stay testable with real events.
 
 pub mod cors;
+pub mod error;
 pub mod problem;
 pub mod query;
 pub mod request;
 pub mod response;
 
 pub use cors::Cors;
+pub use error::ApiError;
 pub use problem::{InvalidParam, Problem};
 pub use query::Query;
 pub use request::ApiRequest;

@@ -1,13 +1,14 @@
-//! The one error type of this function's boundary, and how each maps to a problem response.
+//! The one error type of the HTTP API boundary (market-api and inventory-api), and how each
+//! maps to a problem response.
 
-use shared::auth::AuthError;
-use shared::db::DbError;
-use shared::http::Problem;
-use shared::pricing::PricingError;
+use super::Problem;
+use crate::auth::AuthError;
+use crate::db::DbError;
+use crate::pricing::PricingError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    /// A client-facing problem (bad parameter, unknown route, ...).
+    /// A client-facing problem (bad parameter, unknown product or route, ...).
     /// Boxed: it is the cold path and would otherwise make every `Result` large.
     #[error("{}", .0.title)]
     Problem(Box<Problem>),
@@ -24,6 +25,12 @@ pub enum ApiError {
 impl From<Problem> for ApiError {
     fn from(p: Problem) -> Self {
         ApiError::Problem(Box::new(p))
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for ApiError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        ApiError::Db(DbError::from(e))
     }
 }
 
