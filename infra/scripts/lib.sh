@@ -89,11 +89,13 @@ ensure_venv() {
 # Starts moto's SQS-compatible server on 127.0.0.1:$1 unless one answers there.
 ensure_sqs() {
   local port="${1:-4566}"
-  if curl -fsS "http://127.0.0.1:$port/moto-api/" >/dev/null 2>&1; then return 0; fi
+  # Any HTTP answer on the port means the server is up (moto's dashboard page can answer 500).
+  sqs_answers() { curl -sS -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null; }
+  if sqs_answers; then return 0; fi
   log "starting moto SQS server on 127.0.0.1:$port"
   nohup moto_server -H 127.0.0.1 -p "$port" >"$LOCAL_DIR/moto.log" 2>&1 &
   echo $! >"$LOCAL_DIR/moto.pid"
-  for _ in $(seq 1 50); do curl -fsS "http://127.0.0.1:$port/moto-api/" >/dev/null 2>&1 && return 0; sleep 0.2; done
+  for _ in $(seq 1 50); do sqs_answers && return 0; sleep 0.2; done
   log "moto server did not start; see $LOCAL_DIR/moto.log"; return 1
 }
 
