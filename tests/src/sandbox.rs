@@ -16,19 +16,32 @@ pub struct Sandbox {
     http: reqwest::Client,
 }
 
-/// Test defaults: frozen prices, retail-based price model (no sales files: fast start), StockX
-/// limited to one request per 200 ms (the mechanism, not the real 1 s).
+/// Test defaults: frozen prices, retail-based price model (no sales files: fast start), and the
+/// sandbox's own StockX limit off. Tests that are not about rate limiting must not depend on the
+/// scheduler: with an enforced limit, jitter on a loaded machine turns into a 429 and a retry, and
+/// exact request counts flake. The limit itself is tested with [`throttled_config`].
 pub fn test_config() -> SandboxConfig {
     SandboxConfig {
         sales_dir: None,
         price_epoch_secs: 0,
         stockx_limit: Limit {
-            min_interval_ms: 200,
+            min_interval_ms: 0,
             daily_limit: 1_000_000,
         },
         ..SandboxConfig::default()
     }
 }
+
+/// The sandbox enforcing StockX's limit mechanism (one request per [`ENFORCED_STOCKX_MS`], 429
+/// otherwise), for the tests about rate limiting.
+pub fn throttled_config() -> SandboxConfig {
+    let mut cfg = test_config();
+    cfg.stockx_limit.min_interval_ms = ENFORCED_STOCKX_MS;
+    cfg
+}
+
+/// The gap the throttled sandbox enforces between StockX requests.
+pub const ENFORCED_STOCKX_MS: u64 = 100;
 
 /// Client settings for tests: short timeouts and back-offs.
 pub fn test_settings() -> ClientSettings {
@@ -42,8 +55,8 @@ pub fn test_settings() -> ClientSettings {
     }
 }
 
-/// Sets the shared limiter to 250 ms for StockX (the sandbox enforces 200 ms: the margin is
-/// what the production 1,050 ms vs 1 s gives) and 10 ms for Alias.
+/// Sets the shared limiter to 250 ms for StockX and 10 ms for Alias (the spacing of the mechanism,
+/// not the real 1 s; the rate-limit tests set their own margins against the throttled sandbox).
 pub async fn test_limits(pool: &DbPool) {
     let limiter = RateLimiter::new(pool.clone());
     limiter
@@ -79,6 +92,11 @@ impl Sandbox {
 
     pub async fn start_default() -> Sandbox {
         Self::start(test_config()).await
+    }
+
+    /// A sandbox that answers 429 to StockX requests closer than [`ENFORCED_STOCKX_MS`].
+    pub async fn start_throttled() -> Sandbox {
+        Self::start(throttled_config()).await
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -78,7 +78,6 @@ async fn serves_the_whole_catalogue_on_both_protocols() {
     .await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(body["products"][0]["productId"], p.stockx_id.as_str());
-    tokio::time::sleep(std::time::Duration::from_millis(210)).await;
     let (st, body) = stockx_get(
         &s,
         &t,
@@ -166,7 +165,7 @@ async fn credentials_are_checked_and_refresh_tokens_rotate() {
 
 #[tokio::test]
 async fn stockx_limit_is_enforced_with_429_and_counted() {
-    let s = Sandbox::start_default().await;
+    let s = Sandbox::start_throttled().await;
     s.faults(json!({"retry_after": true})).await;
     let t = token(&s).await;
     let (a, _) = stockx_get(&s, &t, "/v2/catalog/search?query=FZ5000&pageSize=1").await;

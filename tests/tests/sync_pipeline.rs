@@ -361,9 +361,11 @@ async fn database_connections_killed_mid_batch_lose_and_duplicate_nothing() {
     let admin = p.db.client().await;
     let db_name = p.db.name.clone();
     let killer = tokio::spawn(async move {
+        // Kill early and often: on a fast, idle machine the drain may last only a second or
+        // two, and the assertion below needs at least one kill while work is in flight.
         let mut killed = 0i64;
-        for _ in 0..4 {
-            tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+        for _ in 0..8 {
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
             let n: i64 = admin
                 .query_one(
                     "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
