@@ -25,6 +25,5 @@ cargo test --workspace --locked "$@"
 if [ -z "${SKIP_POOLER_PASS:-}" ] && [ "$#" = 0 ]; then
   ensure_pgbouncer 6432
   TEST_POOLER_URL="postgres://postgres@127.0.0.1:6432/postgres" \
-    cargo test --locked -p e2e-tests --test 'sync_*' --test 'market_api_*' --test 'inventory_api_*' \
-      --test 'marketplace_clients' --test 'marketplace_ratelimit'
+    cargo test --locked -p e2e-tests --test sync --test api --test marketplaces
 fi

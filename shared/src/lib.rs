@@ -1,21 +1,18 @@
-//! The one library every function uses: domain types, database access, the migration runner, the
-//! catalogue seed, marketplace clients, the sync pipeline, fees and the HTTP API plumbing.
+//! The one library every function uses, arranged by concern:
+//! - [`core`]: domain types, sizes, tiers and cadences, configuration, database access;
+//! - [`marketplaces`]: the StockX and Alias clients, one folder per provider;
+//! - [`valuation`]: fees, FX and payouts;
+//! - [`sync`]: the pipeline (orchestrator, planner, worker, write path, queue);
+//! - [`api`]: the HTTP API plumbing and JWT verification;
+//! - [`ops`]: secrets, logs and metrics;
+//! - [`admin`] (feature `admin`): the migration runner and the catalogue seed, which the Lambdas
+//!   don't link.
 
-pub mod auth;
-pub mod catalog;
-pub mod config;
-pub mod db;
-pub mod domain;
-pub mod fees;
-pub mod freshness;
-pub mod fx;
-pub mod http;
-pub mod marketplace;
-pub mod metrics;
-pub mod migrate;
-pub mod pricing;
-pub mod quote;
-pub mod secrets;
-pub mod sizes;
+#[cfg(feature = "admin")]
+pub mod admin;
+pub mod api;
+pub mod core;
+pub mod marketplaces;
+pub mod ops;
 pub mod sync;
-pub mod telemetry;
+pub mod valuation;

@@ -206,7 +206,7 @@ pub async fn set_last_synced(c: &Client, product_id: i32, at: Option<DateTime<Ut
 /// `(us_m value as text, variant id)` pairs.
 pub async fn standard_sizes(c: &Client, product_id: i32) -> Vec<(String, i32)> {
     let mut out = Vec::new();
-    for s in shared::sizes::standard_run("men") {
+    for s in shared::core::sizes::standard_run("men") {
         let id: i32 = exec(
             c,
             "INSERT INTO market.size_variants (product_id, size_system, size_value, us_m, us_w, uk, eu, cm)
@@ -227,37 +227,6 @@ pub async fn standard_sizes(c: &Client, product_id: i32) -> Vec<(String, i32)> {
         out.push((s.value.normalize().to_string(), id));
     }
     out
-}
-
-/// A variant with explicit chart values (as a marketplace size chart would give).
-#[allow(clippy::too_many_arguments)]
-pub async fn size(
-    c: &Client,
-    product_id: i32,
-    system: &str,
-    value: &str,
-    us_m: Option<&str>,
-    uk: Option<&str>,
-    eu: Option<&str>,
-    source: &str,
-) -> i32 {
-    let d = |s: &str| s.parse::<Decimal>().expect("decimal");
-    exec(
-        c,
-        "INSERT INTO market.size_variants (product_id, size_system, size_value, us_m, uk, eu, source)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        &[
-            (&product_id, Type::INT4),
-            (&system, Type::TEXT),
-            (&d(value), Type::NUMERIC),
-            (&us_m.map(d), Type::NUMERIC),
-            (&uk.map(d), Type::NUMERIC),
-            (&eu.map(d), Type::NUMERIC),
-            (&source, Type::TEXT),
-        ],
-    )
-    .await[0]
-        .get(0)
 }
 
 pub async fn link(
@@ -286,68 +255,131 @@ pub async fn link(
     .await;
 }
 
-/// One latest price row (marketplace 1 = StockX, 2 = Alias).
-#[allow(clippy::too_many_arguments)]
-pub async fn price(
-    c: &Client,
+/// A latest-price row to insert (marketplace 1 = StockX, 2 = Alias): the US market in USD unless
+/// [`Price::market`] says otherwise; ask, bid and last sale absent unless set.
+pub struct Price {
     variant_id: i32,
     marketplace: i16,
-    region: &str,
-    currency: &str,
+    observed_at: DateTime<Utc>,
+    region: &'static str,
+    currency: &'static str,
     ask: Option<i64>,
     bid: Option<i64>,
     last_sale: Option<i64>,
-    observed_at: DateTime<Utc>,
-) {
-    exec(
-        c,
-        "INSERT INTO market.latest_prices (variant_id, marketplace_id, region, currency, ask_minor,
-                                           bid_minor, last_sale_minor, observed_at, changed_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
-        &[
-            (&variant_id, Type::INT4),
-            (&marketplace, Type::INT2),
-            (&region, Type::TEXT),
-            (&currency, Type::TEXT),
-            (&ask, Type::INT8),
-            (&bid, Type::INT8),
-            (&last_sale, Type::INT8),
-            (&observed_at, Type::TIMESTAMPTZ),
-        ],
-    )
-    .await;
 }
 
-/// One daily rollup row.
-#[allow(clippy::too_many_arguments)]
-pub async fn rollup(
-    c: &Client,
+impl Price {
+    pub fn new(variant_id: i32, marketplace: i16, observed_at: DateTime<Utc>) -> Self {
+        Price {
+            variant_id,
+            marketplace,
+            observed_at,
+            region: "US",
+            currency: "USD",
+            ask: None,
+            bid: None,
+            last_sale: None,
+        }
+    }
+    pub fn market(mut self, region: &'static str, currency: &'static str) -> Self {
+        self.region = region;
+        self.currency = currency;
+        self
+    }
+    pub fn ask(mut self, minor: i64) -> Self {
+        self.ask = Some(minor);
+        self
+    }
+    pub fn bid(mut self, minor: i64) -> Self {
+        self.bid = Some(minor);
+        self
+    }
+    pub fn last_sale(mut self, minor: i64) -> Self {
+        self.last_sale = Some(minor);
+        self
+    }
+    pub async fn insert(self, c: &Client) {
+        exec(
+            c,
+            "INSERT INTO market.latest_prices (variant_id, marketplace_id, region, currency, ask_minor,
+                                               bid_minor, last_sale_minor, observed_at, changed_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+            &[
+                (&self.variant_id, Type::INT4),
+                (&self.marketplace, Type::INT2),
+                (&self.region, Type::TEXT),
+                (&self.currency, Type::TEXT),
+                (&self.ask, Type::INT8),
+                (&self.bid, Type::INT8),
+                (&self.last_sale, Type::INT8),
+                (&self.observed_at, Type::TIMESTAMPTZ),
+            ],
+        )
+        .await;
+    }
+}
+
+/// A daily rollup row to insert: the US market in USD unless [`Rollup::market`] says otherwise.
+pub struct Rollup {
     variant_id: i32,
     marketplace: i16,
-    region: &str,
     day: NaiveDate,
-    currency: &str,
+    region: &'static str,
+    currency: &'static str,
     close_ask: Option<i64>,
     close_bid: Option<i64>,
     last_sale: Option<i64>,
-) {
-    exec(
-        c,
-        "INSERT INTO market.daily_rollups (variant_id, marketplace_id, region, day, currency,
-             open_ask_minor, low_ask_minor, high_ask_minor, close_ask_minor, close_bid_minor, last_sale_minor)
-         VALUES ($1, $2, $3, $4, $5, $6, $6, $6, $6, $7, $8)",
-        &[
-            (&variant_id, Type::INT4),
-            (&marketplace, Type::INT2),
-            (&region, Type::TEXT),
-            (&day, Type::DATE),
-            (&currency, Type::TEXT),
-            (&close_ask, Type::INT8),
-            (&close_bid, Type::INT8),
-            (&last_sale, Type::INT8),
-        ],
-    )
-    .await;
+}
+
+impl Rollup {
+    pub fn new(variant_id: i32, marketplace: i16, day: NaiveDate) -> Self {
+        Rollup {
+            variant_id,
+            marketplace,
+            day,
+            region: "US",
+            currency: "USD",
+            close_ask: None,
+            close_bid: None,
+            last_sale: None,
+        }
+    }
+    pub fn market(mut self, region: &'static str, currency: &'static str) -> Self {
+        self.region = region;
+        self.currency = currency;
+        self
+    }
+    pub fn close_ask(mut self, minor: i64) -> Self {
+        self.close_ask = Some(minor);
+        self
+    }
+    pub fn close_bid(mut self, minor: i64) -> Self {
+        self.close_bid = Some(minor);
+        self
+    }
+    pub fn last_sale(mut self, minor: i64) -> Self {
+        self.last_sale = Some(minor);
+        self
+    }
+    pub async fn insert(self, c: &Client) {
+        exec(
+            c,
+            "INSERT INTO market.daily_rollups (variant_id, marketplace_id, region, day, currency,
+                 open_ask_minor, low_ask_minor, high_ask_minor, close_ask_minor, close_bid_minor, last_sale_minor)
+             VALUES ($1, $2, $3, $4, $5, $6, $6, $6, $6, $7, $8)",
+            &[
+                (&self.variant_id, Type::INT4),
+                (&self.marketplace, Type::INT2),
+                (&self.region, Type::TEXT),
+                (&self.day, Type::DATE),
+                (&self.currency, Type::TEXT),
+                (&self.close_ask, Type::INT8),
+                (&self.close_bid, Type::INT8),
+                (&self.last_sale, Type::INT8),
+            ],
+        )
+        .await;
+    }
 }
 
 /// An ECB rate: 1 EUR = `rate` `quote` on `day`.
@@ -371,36 +403,69 @@ pub async fn refresh_summary(c: &Client) {
         .expect("refresh summary");
 }
 
-/// An inventory item (through the base table, as the existing app writes it); returns its id.
-#[allow(clippy::too_many_arguments)]
-pub async fn inventory_item(
-    c: &Client,
+/// An inventory item to insert through the base table, as the existing app writes it: size unit
+/// US, no purchase price, `in_stock` unless set.
+pub struct Item {
     user: Uuid,
-    style_id: &str,
-    size: &str,
-    unit: &str,
-    purchase_price: Option<&str>,
-    purchase_currency: Option<&str>,
-    status: &str,
-) -> Uuid {
-    let price: Option<Decimal> = purchase_price.map(|p| p.parse().expect("price"));
-    exec(
-        c,
-        "INSERT INTO market.inventory_items (user_id, style_id, size, size_unit, purchase_price,
-                                             purchase_currency, status)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        &[
-            (&user, Type::UUID),
-            (&style_id, Type::TEXT),
-            (&size, Type::TEXT),
-            (&unit, Type::TEXT),
-            (&price, Type::NUMERIC),
-            (&purchase_currency, Type::TEXT),
-            (&status, Type::TEXT),
-        ],
-    )
-    .await[0]
-        .get(0)
+    style_id: String,
+    size: String,
+    unit: String,
+    purchase_price: Option<Decimal>,
+    purchase_currency: Option<String>,
+    status: String,
+}
+
+impl Item {
+    pub fn new(user: Uuid, style_id: &str, size: &str) -> Self {
+        Item {
+            user,
+            style_id: style_id.into(),
+            size: size.into(),
+            unit: "US".into(),
+            purchase_price: None,
+            purchase_currency: None,
+            status: "in_stock".into(),
+        }
+    }
+    pub fn unit(mut self, unit: &str) -> Self {
+        self.unit = unit.into();
+        self
+    }
+    /// Purchase price in major units ("180.00") and its currency.
+    pub fn cost(mut self, major: &str, currency: &str) -> Self {
+        self.purchase_price = Some(major.parse().expect("price"));
+        self.purchase_currency = Some(currency.into());
+        self
+    }
+    /// A purchase price with no currency recorded.
+    pub fn cost_without_currency(mut self, major: &str) -> Self {
+        self.purchase_price = Some(major.parse().expect("price"));
+        self
+    }
+    pub fn status(mut self, status: &str) -> Self {
+        self.status = status.into();
+        self
+    }
+    /// Inserts the item; returns its id.
+    pub async fn insert(self, c: &Client) -> Uuid {
+        exec(
+            c,
+            "INSERT INTO market.inventory_items (user_id, style_id, size, size_unit, purchase_price,
+                                                 purchase_currency, status)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            &[
+                (&self.user, Type::UUID),
+                (&self.style_id, Type::TEXT),
+                (&self.size, Type::TEXT),
+                (&self.unit, Type::TEXT),
+                (&self.purchase_price, Type::NUMERIC),
+                (&self.purchase_currency, Type::TEXT),
+                (&self.status, Type::TEXT),
+            ],
+        )
+        .await[0]
+            .get(0)
+    }
 }
 
 pub async fn fee_profile(c: &Client, user: Uuid, region: &str, currency: &str, stockx_level: i16) {
@@ -683,66 +748,47 @@ pub async fn seed_market(c: &Client) -> MarketFixture {
         today,
     };
     let (s9, s10, s11) = (f.jordan_size("9"), f.jordan_size("10"), f.jordan_size("11"));
-    price(
-        c,
-        s10,
-        1,
-        "US",
-        "USD",
-        Some(22_400),
-        Some(20_000),
-        Some(21_000),
-        hour_ago,
-    )
-    .await;
-    price(
-        c,
-        s10,
-        2,
-        "US",
-        "USD",
-        Some(21_500),
-        None,
-        Some(20_500),
-        hour_ago,
-    )
-    .await;
-    price(c, s9, 1, "US", "USD", Some(25_000), None, None, hour_ago).await;
-    price(c, s11, 2, "US", "USD", Some(30_000), None, None, hour_ago).await;
-    price(c, s10, 1, "UK", "GBP", Some(18_000), None, None, hour_ago).await;
-    price(c, s10, 2, "UK", "USD", Some(21_500), None, None, hour_ago).await;
+    Price::new(s10, 1, hour_ago)
+        .ask(22_400)
+        .bid(20_000)
+        .last_sale(21_000)
+        .insert(c)
+        .await;
+    Price::new(s10, 2, hour_ago)
+        .ask(21_500)
+        .last_sale(20_500)
+        .insert(c)
+        .await;
+    Price::new(s9, 1, hour_ago).ask(25_000).insert(c).await;
+    Price::new(s11, 2, hour_ago).ask(30_000).insert(c).await;
+    Price::new(s10, 1, hour_ago)
+        .market("UK", "GBP")
+        .ask(18_000)
+        .insert(c)
+        .await;
+    Price::new(s10, 2, hour_ago)
+        .market("UK", "USD")
+        .ask(21_500)
+        .insert(c)
+        .await;
     let panda10 = panda_sizes
         .iter()
         .find(|(v, _)| v == "10")
         .map(|(_, id)| *id)
         .expect("10");
-    price(
-        c,
-        panda10,
-        1,
-        "US",
-        "USD",
-        Some(11_000),
-        None,
-        None,
-        now - chrono::Duration::hours(30),
-    )
-    .await;
+    Price::new(panda10, 1, now - chrono::Duration::hours(30))
+        .ask(11_000)
+        .insert(c)
+        .await;
     for i in 0..30i64 {
         let day = today - chrono::Duration::days(29 - i);
-        rollup(
-            c,
-            s10,
-            1,
-            "US",
-            day,
-            "USD",
-            Some(20_000 + i * 100),
-            Some(19_000),
-            Some(20_500),
-        )
-        .await;
-        rollup(c, s9, 1, "US", day, "USD", Some(26_000), None, None).await;
+        Rollup::new(s10, 1, day)
+            .close_ask(20_000 + i * 100)
+            .close_bid(19_000)
+            .last_sale(20_500)
+            .insert(c)
+            .await;
+        Rollup::new(s9, 1, day).close_ask(26_000).insert(c).await;
     }
     fx(c, f.fx_date, "USD", "1.0850").await;
     fx(c, f.fx_date, "GBP", "0.8500").await;

@@ -12,8 +12,8 @@
 
 use std::time::Duration;
 
-use shared::db::{DbPool, DbSettings};
-use shared::migrate;
+use shared::admin::migrate;
+use shared::core::db::{DbPool, DbSettings};
 use tokio_postgres::{Client, NoTls};
 
 /// One test's database. Dropped (with `FORCE`) when the value goes out of scope.

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use market_cli::sqs_runner::{self, RunnerOptions, RunnerReport};
 use sandbox_market::SandboxConfig;
-use shared::catalog;
-use shared::domain::Marketplace;
-use shared::marketplace::MarketplaceClients;
+use shared::admin::catalog;
+use shared::core::domain::Marketplace;
+use shared::marketplaces::MarketplaceClients;
 use shared::sync::cleanup::CleanupConfig;
 use shared::sync::planner::{PlanConfig, TickSummary};
 use shared::sync::queue::JobQueue;
@@ -58,7 +58,7 @@ pub struct PipelineOptions {
 impl Default for PipelineOptions {
     fn default() -> Self {
         let mut sandbox = crate::sandbox::test_config();
-        // The limiter against the enforced limit is tested in marketplace_ratelimit (and measured at
+        // The limiter against the enforced limit is tested in marketplaces::ratelimit (and measured at
         // the real 1 req/s by the sync benchmark); here the pipeline runs unthrottled so counts
         // per product are exact even on a loaded 2-core machine.
         sandbox.stockx_limit.min_interval_ms = 0;
@@ -88,7 +88,7 @@ impl Pipeline {
         let mut c = db.client().await;
         catalog::load(&mut c, &rows).await.expect("seed");
         let pool = db.pool();
-        let limiter = shared::marketplace::RateLimiter::new(pool.clone());
+        let limiter = shared::marketplaces::RateLimiter::new(pool.clone());
         for (m, ms) in [
             (Marketplace::StockX, opts.stockx_interval_ms),
             (Marketplace::Alias, 1),
@@ -96,7 +96,7 @@ impl Pipeline {
             limiter
                 .configure(
                     m,
-                    shared::marketplace::RateLimitConfig {
+                    shared::marketplaces::RateLimitConfig {
                         min_interval: Duration::from_millis(ms),
                         daily_limit: 1_000_000,
                     },

@@ -4,9 +4,9 @@ use std::time::Duration;
 
 use sandbox_market::{Limit, RunningSandbox, SandboxConfig, SandboxProduct};
 use serde_json::Value;
-use shared::db::DbPool;
-use shared::domain::Marketplace;
-use shared::marketplace::{
+use shared::core::db::DbPool;
+use shared::core::domain::Marketplace;
+use shared::marketplaces::{
     AliasConfig, ClientSettings, RateLimitConfig, RateLimiter, StockxConfig,
 };
 

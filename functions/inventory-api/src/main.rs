@@ -1,21 +1,10 @@
 //! Lambda entry point: build the state once per instance, then serve Function URL requests.
 
-use lambda_http::{service_fn, Error, Request, RequestExt};
-use tracing::Instrument;
-
 #[tokio::main]
-async fn main() -> Result<(), Error> {
-    shared::telemetry::init();
-    shared::secrets::load_into_env().await?;
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::ops::telemetry::init();
+    shared::ops::secrets::load_into_env().await?;
     let state: &'static inventory_api::State =
         Box::leak(Box::new(inventory_api::State::from_env().await?));
-    lambda_http::run(service_fn(move |req: Request| {
-        let request_id = req
-            .lambda_context_ref()
-            .map(|c| c.request_id.clone())
-            .unwrap_or_default();
-        let span = tracing::info_span!("invocation", request_id = %request_id);
-        async move { Ok::<_, Error>(inventory_api::handle(state, req).await) }.instrument(span)
-    }))
-    .await
+    shared::api::lambda::serve(state, inventory_api::handle).await
 }

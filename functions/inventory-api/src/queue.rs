@@ -3,7 +3,7 @@
 //! `{"job_id", "product_id", "marketplace", "kind"}`). The job row is the source of truth: a message
 //! that fails to send is logged and the job stays `queued` for the orchestrator to pick up.
 
-use shared::domain::Marketplace;
+use shared::core::domain::Marketplace;
 use shared::sync::jobs::{JobKind, JobMessage};
 use shared::sync::queue::JobQueue;
 

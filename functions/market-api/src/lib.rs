@@ -7,25 +7,29 @@
 //!
 //! Each request is one database round trip (one SQL statement that returns a JSON document).
 
-mod history;
-mod page;
 mod params;
-mod search;
 
+mod routes;
+
+use routes::{history, page, search};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
-use shared::db::{DbPool, DbSettings, PooledClient};
-use shared::fees::FeeSchedule;
-use shared::http::{ApiRequest, Cors, Problem};
+use shared::api::{ApiRequest, Cors, JsonResponse, Problem};
+use shared::core::db::{DbPool, DbSettings, PooledClient};
+use shared::core::tier::Cadences;
+use shared::valuation::fees::FeeSchedule;
 
-pub use shared::http::ApiError;
+pub use shared::api::ApiError;
 
 /// Everything a request needs, built once per Lambda instance.
 pub struct State {
     pub pool: DbPool,
     pub cors: Cors,
     pub fees: FeeSchedule,
+    /// Tier cadences: the APIs' `stale` flag and cache lifetimes follow the sync schedule.
+    pub cadences: Cadences,
     /// Database round trips made so far (for the benchmark and tests).
     pub round_trips: AtomicU64,
 }
@@ -33,9 +37,9 @@ pub struct State {
 #[derive(Debug, thiserror::Error)]
 pub enum InitError {
     #[error(transparent)]
-    Db(#[from] shared::db::DbError),
+    Db(#[from] shared::core::db::DbError),
     #[error(transparent)]
-    Config(#[from] shared::config::ConfigError),
+    Config(#[from] shared::core::config::ConfigError),
 }
 
 impl State {
@@ -44,20 +48,23 @@ impl State {
             pool,
             cors,
             fees,
+            cadences: Cadences::default(),
             round_trips: AtomicU64::new(0),
         }
     }
 
-    /// From `DATABASE_URL`, `DB_POOL_SIZE` (default 2), `CORS_ALLOWED_ORIGINS` and the `FEE_*`
-    /// overrides. Connections open lazily and are then reused across invocations.
+    /// From `DATABASE_URL`, `DB_POOL_SIZE` (default 2), `CORS_ALLOWED_ORIGINS`, the `SYNC_*_HOURS`
+    /// cadences and the `FEE_*` overrides. Connections open lazily and are then reused across invocations.
     pub fn from_env() -> Result<Self, InitError> {
-        let settings = DbSettings::from_url(&shared::db::database_url_from_env())?;
-        let size = shared::config::parsed("DB_POOL_SIZE", 2usize)?;
-        Ok(State::new(
+        let settings = DbSettings::from_url(&shared::core::db::database_url_from_env())?;
+        let size = shared::core::config::parsed("DB_POOL_SIZE", 2usize)?;
+        let mut state = State::new(
             settings.pool(size)?,
             Cors::from_env(),
             FeeSchedule::from_env()?,
-        ))
+        );
+        state.cadences = Cadences::from_env()?;
+        Ok(state)
     }
 
     pub(crate) async fn client(&self) -> Result<PooledClient, ApiError> {
@@ -72,56 +79,20 @@ impl State {
 /// Handles one request. Never fails: every error becomes a problem response.
 pub async fn handle(state: &State, req: Request) -> Response<Body> {
     let api = ApiRequest::from_http(&req);
-    let mut response = if api.method == lambda_http::http::Method::OPTIONS {
-        state.cors.preflight(&api.headers, "GET, OPTIONS")
-    } else {
-        match route(state, &api).await {
-            Ok(r) => r,
-            Err(e) => e.into_problem(&api.path).into_response(),
-        }
-    };
-    if api.method != lambda_http::http::Method::OPTIONS {
-        state.cors.apply(&api.headers, &mut response);
-    }
-    into_lambda(response)
+    shared::api::lambda::respond(&state.cors, &api, |api| route(state, api)).await
 }
 
-async fn route(state: &State, req: &ApiRequest) -> Result<Response<Vec<u8>>, ApiError> {
+async fn route(state: &State, req: &ApiRequest) -> Result<JsonResponse, ApiError> {
     let Some(segments) = req.segments_after("/v1/products") else {
         return Err(Problem::not_found("no such route").into());
     };
-    if req.method != lambda_http::http::Method::GET && req.method != lambda_http::http::Method::HEAD
-    {
+    if req.method != Method::GET && req.method != Method::HEAD {
         return Err(Problem::method_not_allowed().into());
     }
-    let json = match segments.as_slice() {
-        [] => search::handle(state, req).await?,
-        [style] => page::handle(state, req, style).await?,
-        [style, h] if h == "history" => history::handle(state, req, style).await?,
-        _ => return Err(Problem::not_found("no such route").into()),
-    };
-    let mut response = json.finish(&req.headers);
-    if req.method == lambda_http::http::Method::HEAD {
-        response.body_mut().clear();
+    match segments.as_slice() {
+        [] => search::handle(state, req).await,
+        [style] => page::handle(state, req, style).await,
+        [style, h] if h == "history" => history::handle(state, req, style).await,
+        _ => Err(Problem::not_found("no such route").into()),
     }
-    Ok(response)
-}
-
-/// Uncompressed JSON goes out as text; compressed bodies as binary (base64 in the event).
-pub(crate) fn into_lambda(response: Response<Vec<u8>>) -> Response<Body> {
-    let compressed = response
-        .headers()
-        .contains_key(lambda_http::http::header::CONTENT_ENCODING);
-    response.map(|bytes| {
-        if bytes.is_empty() {
-            Body::Empty
-        } else if compressed {
-            Body::Binary(bytes)
-        } else {
-            match String::from_utf8(bytes) {
-                Ok(s) => Body::Text(s),
-                Err(e) => Body::Binary(e.into_bytes()),
-            }
-        }
-    })
 }

@@ -1,12 +1,9 @@
 //! Parameters shared by several routes: market region, display currency, size, style code.
 
 use rust_decimal::Decimal;
-use shared::domain::{normalize_style_code, style_key, Currency, Region};
-use shared::http::{Problem, Query};
-use shared::sizes::{parse_inventory_size, SizeSystem};
-
-pub const CURRENCIES: &str =
-    "USD, EUR, GBP, JPY, KRW, AUD, CAD, CHF, HKD, SGD, NZD, MXN, CNY, SEK, NOK, DKK, PLN";
+use shared::api::{Problem, Query};
+use shared::core::domain::{normalize_style_code, style_key, Currency, Region};
+use shared::core::sizes::{parse_inventory_size, SizeSystem};
 
 /// `?market=US|UK|EU` (default US) and `?currency=` (default: the market's StockX currency).
 #[derive(Debug, Clone, Copy)]
@@ -20,7 +17,7 @@ pub fn market(q: &mut Query) -> Market {
         .parsed::<Region>("market", "US, UK, EU")
         .unwrap_or(Region::US);
     let currency = q
-        .parsed::<Currency>("currency", CURRENCIES)
+        .parsed::<Currency>("currency", Currency::CHOICES)
         .unwrap_or(region.stockx_currency());
     Market { region, currency }
 }

@@ -6,8 +6,8 @@ use tracing::Instrument;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    shared::telemetry::init();
-    shared::secrets::load_into_env().await?;
+    shared::ops::telemetry::init();
+    shared::ops::secrets::load_into_env().await?;
     let state = sync_orchestrator::State::from_env().await?;
     let state = &state;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {

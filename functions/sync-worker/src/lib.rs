@@ -3,19 +3,19 @@
 //! message by the marketplace's Retry-After instead of retrying hot.
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
-use shared::db::{DbError, DbSettings};
-use shared::marketplace::MarketplaceClients;
+use shared::core::db::{DbError, DbSettings};
+use shared::marketplaces::MarketplaceClients;
 use shared::sync::queue::JobQueue;
 use shared::sync::worker::{Outcome, Received, Worker, WorkerConfig};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
     #[error(transparent)]
-    Config(#[from] shared::config::ConfigError),
+    Config(#[from] shared::core::config::ConfigError),
     #[error(transparent)]
     Db(#[from] DbError),
     #[error(transparent)]
-    Marketplace(#[from] shared::marketplace::SetupError),
+    Marketplace(#[from] shared::marketplaces::SetupError),
 }
 
 /// Built once per Lambda instance.
@@ -28,7 +28,7 @@ pub struct State {
 impl State {
     pub async fn from_env() -> Result<Self, SetupError> {
         let config = WorkerConfig::from_env()?;
-        let settings = DbSettings::from_url(&shared::db::database_url_from_env())?;
+        let settings = DbSettings::from_url(&shared::core::db::database_url_from_env())?;
         // One connection per concurrently processed message, plus one for bookkeeping.
         let pool = settings.pool(config.concurrency + 1)?;
         let clients = MarketplaceClients::from_env(pool.clone()).await?;
@@ -62,7 +62,7 @@ pub async fn handle(state: &State, event: SqsEvent) -> SqsBatchResponse {
         })
         .collect();
     let outcomes = state.worker.process_batch(messages).await;
-    shared::metrics::flush_worker_batch();
+    shared::ops::metrics::flush_worker_batch();
     let mut failures = Vec::new();
     for (message_id, outcome) in outcomes {
         if let Outcome::Retry { delay } = outcome {

@@ -108,7 +108,7 @@ pub struct Inputs {
     /// CloudWatch alarm metrics and dashboards defined in template.yaml.
     pub alarm_metrics: f64,
     pub dashboards: f64,
-    /// Custom metric series (shared::metrics::series_count()).
+    /// Custom metric series (shared::ops::metrics::series_count()).
     pub custom_metrics: f64,
 }
 
@@ -156,7 +156,7 @@ impl Default for Inputs {
             secrets_per_cold_start: 1.0,
             alarm_metrics: 10.0,
             dashboards: 1.0,
-            custom_metrics: shared::metrics::series_count() as f64,
+            custom_metrics: shared::ops::metrics::series_count() as f64,
         }
     }
 }
@@ -346,7 +346,7 @@ pub fn monthly(i: &Inputs) -> Vec<Line> {
             allowance: Some(10.0),
             unit: Unit::Count,
             hard_limit: false,
-            note: "EMF series (shared::metrics)",
+            note: "EMF series (shared::ops::metrics)",
         },
         Line {
             service: "CloudWatch",

@@ -1,5 +1,4 @@
 //! Operator and local-stack commands (the `market` binary), as a library so tests drive the same code.
 
-pub mod bench_sync;
 pub mod cost_model;
 pub mod sqs_runner;

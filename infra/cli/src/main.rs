@@ -5,11 +5,12 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use market_cli::sqs_runner::{self, RunnerOptions};
-use shared::db::{database_url_from_env, DbSettings};
-use shared::{catalog, migrate, telemetry};
+use shared::admin::{catalog, migrate};
+use shared::core::db::{database_url_from_env, DbSettings};
+use shared::ops::telemetry;
 use std::time::Duration;
 
-mod bench_api;
+mod bench;
 mod serve_apis;
 
 #[derive(Parser)]
@@ -95,7 +96,7 @@ enum Command {
     },
     /// API benchmark on a fresh database (seeded catalogue, 90 days of history through the sync
     /// write path, an inventory user); also --setup-only / --write-load for the fuzz and load scripts.
-    BenchApi(bench_api::BenchApiArgs),
+    BenchApi(bench::BenchApiArgs),
     /// Serve market-api and inventory-api over local HTTP (one port each, production paths), each
     /// request converted into the Function URL event the Lambda handler receives.
     ServeApis(serve_apis::ServeApisArgs),
@@ -176,7 +177,7 @@ async fn main() -> anyhow::Result<()> {
             cycles,
             keep_database,
         } => {
-            market_cli::bench_sync::run(market_cli::bench_sync::BenchOptions {
+            bench::sync::run(bench::sync::BenchOptions {
                 admin_url: url.clone(),
                 products,
                 stockx_interval_ms,
@@ -188,9 +189,9 @@ async fn main() -> anyhow::Result<()> {
             .await?;
         }
         Command::StockxReconsent => {
-            let token = shared::config::required("STOCKX_REFRESH_TOKEN")?;
+            let token = shared::core::config::required("STOCKX_REFRESH_TOKEN")?;
             let pool = settings.pool(1)?;
-            shared::marketplace::auth::reconsent(&pool, &token).await?;
+            shared::marketplaces::stockx::tokens::reconsent(&pool, &token).await?;
             println!("StockX refresh token stored; StockX is enabled");
         }
         Command::Orchestrate { mode } => {
@@ -236,7 +237,7 @@ async fn main() -> anyhow::Result<()> {
                 report.batches, report.messages, report.deleted, report.failed
             );
         }
-        Command::BenchApi(args) => bench_api::run(&settings, &url, args).await?,
+        Command::BenchApi(args) => bench::api::run(&settings, &url, args).await?,
         Command::ServeApis(args) => serve_apis::run(args).await?,
     }
     Ok(())

@@ -11,7 +11,7 @@ use axum::routing::get;
 use axum::Router;
 use rust_decimal::Decimal;
 use serde_json::{json, Number, Value};
-use shared::sizes::SizeSystem;
+use shared::core::sizes::SizeSystem;
 
 use crate::catalog::{SandboxProduct, SandboxSize};
 use crate::hash::{chance, h};

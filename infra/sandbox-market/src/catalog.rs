@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
-use shared::domain::normalize_style_code;
-use shared::sizes::{standard_run, SizeSpec, SizeSystem};
+use shared::core::domain::normalize_style_code;
+use shared::core::sizes::{standard_run, SizeSpec, SizeSystem};
 use uuid::Uuid;
 
 use crate::hash::{chance, h};
@@ -87,7 +87,7 @@ fn stockx_type(system: SizeSystem) -> &'static str {
 impl Catalog {
     /// Reads the catalogue CSV (the same parser the seed uses, so ids and codes agree).
     pub fn load(path: &Path, seed: u64) -> Result<Self, String> {
-        let parsed = shared::catalog::parse_file(path).map_err(|e| e.to_string())?;
+        let parsed = shared::admin::catalog::parse_file(path).map_err(|e| e.to_string())?;
         let codes: HashSet<String> = parsed
             .rows
             .iter()

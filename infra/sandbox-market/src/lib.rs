@@ -68,8 +68,8 @@ pub struct SandboxConfig {
 impl Default for SandboxConfig {
     fn default() -> Self {
         SandboxConfig {
-            catalog_path: shared::catalog::default_catalog_path(),
-            sales_dir: Some(shared::catalog::default_catalog_path().with_file_name("sales")),
+            catalog_path: shared::admin::catalog::default_catalog_path(),
+            sales_dir: Some(shared::admin::catalog::default_catalog_path().with_file_name("sales")),
             seed: 1,
             price_epoch_secs: 300,
             stockx_limit: Limit {
@@ -316,8 +316,8 @@ impl App {
         f.hits(api)
             && codes.iter().any(|c| {
                 f.not_found.iter().any(|x| {
-                    shared::domain::normalize_style_code(x)
-                        == shared::domain::normalize_style_code(c)
+                    shared::core::domain::normalize_style_code(x)
+                        == shared::core::domain::normalize_style_code(c)
                 })
             })
     }

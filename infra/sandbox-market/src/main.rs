@@ -85,7 +85,7 @@ struct Args {
 
 #[tokio::main]
 async fn main() {
-    shared::telemetry::init();
+    shared::ops::telemetry::init();
     let a = Args::parse();
     let defaults = SandboxConfig::default();
     let catalog_path = a.catalog.unwrap_or(defaults.catalog_path);

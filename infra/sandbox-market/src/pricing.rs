@@ -14,8 +14,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
-use shared::domain::Currency;
-use shared::sizes::SizeSystem;
+use shared::core::domain::Currency;
+use shared::core::sizes::SizeSystem;
 
 use crate::catalog::{SandboxProduct, SandboxSize};
 use crate::hash::{chance, h, signed};

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use serde_json::{json, Value};
-use shared::domain::Currency;
+use shared::core::domain::Currency;
 use uuid::Uuid;
 
 use crate::catalog::{default_type, size_chart_conversions, SandboxProduct, SandboxSize};

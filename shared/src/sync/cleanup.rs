@@ -6,7 +6,7 @@ use serde::Serialize;
 use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
 
-use crate::config::{parsed, ConfigError};
+use crate::core::config::{parsed, ConfigError};
 
 #[derive(Debug, Clone)]
 pub struct CleanupConfig {

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
 
-use crate::domain::Currency;
+use crate::core::domain::Currency;
 
 pub const ECB_DAILY_URL: &str = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml";
 

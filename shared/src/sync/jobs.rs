@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
 
-use crate::domain::{Marketplace, UnknownValue};
+use crate::core::domain::{Marketplace, UnknownValue};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -4,6 +4,7 @@
 pub mod cleanup;
 pub mod fx_feed;
 pub mod jobs;
+pub mod orchestrator;
 pub mod planner;
 pub mod queue;
 pub mod store;

@@ -15,9 +15,10 @@ use tokio_postgres::GenericClient;
 
 use super::jobs::{JobKind, JobMessage};
 use super::queue::JobQueue;
-use super::tiers::{self, Cadences};
-use crate::config::{parsed, ConfigError};
-use crate::domain::Marketplace;
+use super::tiers;
+use crate::core::config::{parsed, ConfigError};
+use crate::core::domain::Marketplace;
+use crate::core::tier::Cadences;
 
 #[derive(Debug, Clone)]
 pub struct PlanConfig {
@@ -54,7 +55,7 @@ impl PlanConfig {
     /// `SYNC_MAX_JOBS_PER_TICK`, `SYNC_DAILY_RESERVE`, `SYNC_REGIONS` (count), `SYNC_STALE_JOB_HOURS`.
     pub fn from_env() -> Result<Self, ConfigError> {
         let d = PlanConfig::default();
-        let regions = crate::config::optional("SYNC_REGIONS")
+        let regions = crate::core::config::optional("SYNC_REGIONS")
             .map(|r| r.split(',').filter(|s| !s.trim().is_empty()).count() as i64)
             .unwrap_or(1)
             .max(1);

@@ -45,7 +45,7 @@ impl JobQueue {
 
     /// The queue named by `SYNC_QUEUE_URL`, with the SDK's default configuration chain.
     pub async fn from_env() -> Option<Self> {
-        let url = crate::config::optional("SYNC_QUEUE_URL")?;
+        let url = crate::core::config::optional("SYNC_QUEUE_URL")?;
         let conf = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         Some(JobQueue::new(aws_sdk_sqs::Client::new(&conf), url))
     }

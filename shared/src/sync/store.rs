@@ -12,8 +12,8 @@ use serde_json::json;
 use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
 
-use crate::domain::Marketplace;
-use crate::quote::{MarketSnapshot, MarketplaceVariant};
+use crate::core::domain::Marketplace;
+use crate::marketplaces::snapshot::{MarketSnapshot, MarketplaceVariant};
 
 /// Row counts from one snapshot write.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -162,6 +162,41 @@ pub struct VariantsWrite {
     pub linked: i64,
     pub unmapped: i64,
     pub standard_sizes_removed: i64,
+}
+
+/// Records a successful sync of one product on one marketplace: the link and the product are
+/// synced as of `at` and due again one `cadence` later, failure counters cleared. Runs in the
+/// caller's transaction, after the snapshots (row locks on the link and the product row, which a
+/// page view's "viewed" update also takes).
+pub async fn mark_synced<C: GenericClient>(
+    c: &C,
+    product_id: i32,
+    marketplace: Marketplace,
+    at: DateTime<Utc>,
+    cadence: std::time::Duration,
+) -> Result<(), tokio_postgres::Error> {
+    let secs = cadence.as_secs_f64();
+    let mp = marketplace.id();
+    c.query_typed(
+        "WITH l AS (
+           UPDATE market.marketplace_links SET last_synced_at = $3,
+             next_due_at = $3 + make_interval(secs => $4), consecutive_failures = 0,
+             last_error_kind = NULL, last_error = NULL, updated_at = now()
+           WHERE product_id = $1 AND marketplace_id = $2
+           RETURNING 1
+         )
+         UPDATE market.products SET last_synced_at = greatest(last_synced_at, $3),
+           next_due_at = $3 + make_interval(secs => $4), sync_failures = 0
+         WHERE id = $1",
+        &[
+            (&product_id, Type::INT4),
+            (&mp, Type::INT2),
+            (&at, Type::TIMESTAMPTZ),
+            (&secs, Type::FLOAT8),
+        ],
+    )
+    .await?;
+    Ok(())
 }
 
 /// Stores the sizes a marketplace sells a product in: creates or updates our size variants (the

@@ -1,70 +1,13 @@
-//! Sync tiers and their cadences. Tiers are recomputed from data on every orchestrator tick:
+//! Recomputing sync tiers from data (the tiers and their cadences are defined in
+//! `core::tier`). Tiers are recomputed from data on every orchestrator tick:
 //! - hot: in any user's inventory (in_stock / consigned), or viewed on a market page recently;
 //! - warm: viewed in the last week, or released in the last 90 days;
 //! - cold: everything else.
 
-use std::time::Duration;
-
 use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
 
-use crate::config::{parsed, ConfigError};
-
-/// How often each tier is synced, and what "recently viewed" means.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cadences {
-    pub hot: Duration,
-    pub warm: Duration,
-    pub cold: Duration,
-    pub hot_view_window: Duration,
-}
-
-impl Default for Cadences {
-    fn default() -> Self {
-        Cadences {
-            hot: Duration::from_secs(6 * 3600),
-            warm: Duration::from_secs(24 * 3600),
-            cold: Duration::from_secs(7 * 24 * 3600),
-            hot_view_window: Duration::from_secs(48 * 3600),
-        }
-    }
-}
-
-impl Cadences {
-    /// `SYNC_HOT_HOURS`, `SYNC_WARM_HOURS`, `SYNC_COLD_HOURS`, `SYNC_HOT_VIEW_HOURS`.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        let d = Cadences::default();
-        let hours = |name: &str, default: Duration| -> Result<Duration, ConfigError> {
-            let h: f64 = parsed(name, default.as_secs_f64() / 3600.0)?;
-            if !(h > 0.0 && h <= 24.0 * 366.0) {
-                return Err(ConfigError {
-                    name: name.into(),
-                    message: format!("must be between 0 and 8784 hours, got {h}"),
-                });
-            }
-            Ok(Duration::from_secs_f64(h * 3600.0))
-        };
-        Ok(Cadences {
-            hot: hours("SYNC_HOT_HOURS", d.hot)?,
-            warm: hours("SYNC_WARM_HOURS", d.warm)?,
-            cold: hours("SYNC_COLD_HOURS", d.cold)?,
-            hot_view_window: hours("SYNC_HOT_VIEW_HOURS", d.hot_view_window)?,
-        })
-    }
-
-    pub fn for_tier(&self, tier: &str) -> Duration {
-        match tier {
-            "hot" => self.hot,
-            "warm" => self.warm,
-            _ => self.cold,
-        }
-    }
-
-    /// Seconds, for SQL intervals.
-    pub fn secs(&self, tier: &str) -> f64 {
-        self.for_tier(tier).as_secs_f64()
-    }
-}
+use crate::core::tier::Cadences;
 
 /// Recomputes every product's tier; a product promoted to a faster tier becomes due at once if its
 /// last sync is older than the new cadence. Returns how many products changed tier.

@@ -9,12 +9,12 @@ use futures::stream::{self, StreamExt};
 
 use super::jobs::{self, Claim, ClaimedJob, FailureEnd, JobKind, JobMessage};
 use super::store;
-use super::tiers::Cadences;
-use crate::config::{optional, parsed, ConfigError};
-use crate::db::{DbError, DbPool};
-use crate::domain::{Marketplace, Region};
-use crate::marketplace::{links, MarketplaceClients, ProviderError};
-use crate::quote::{MarketSnapshot, MarketplaceVariant, MatchOutcome};
+use crate::core::config::{optional, parsed, ConfigError};
+use crate::core::db::{DbError, DbPool};
+use crate::core::domain::{Marketplace, Region};
+use crate::core::tier::Cadences;
+use crate::marketplaces::snapshot::{MarketSnapshot, MarketplaceVariant, MatchOutcome};
+use crate::marketplaces::{links, MarketplaceClients, ProviderError};
 
 /// Worker settings (environment: `SYNC_REGIONS`, `WORKER_CONCURRENCY`, `SQS_MAX_RECEIVE_COUNT`,
 /// `WORKER_RETRY_DELAY_SECS`, plus the tier cadences).
@@ -200,11 +200,11 @@ impl Worker {
         match result {
             Ok(rows) => {
                 tracing::info!(rows_written = rows, "job succeeded");
-                crate::metrics::job_succeeded(claimed.marketplace);
+                crate::ops::metrics::job_succeeded(claimed.marketplace);
                 Outcome::Ack
             }
             Err(f) => {
-                crate::metrics::job_failed(claimed.marketplace, is_marketplace_error(&f));
+                crate::ops::metrics::job_failed(claimed.marketplace, is_marketplace_error(&f));
                 self.record_failure(&claimed, f, msg.receive_count).await
             }
         }
@@ -321,27 +321,8 @@ impl Worker {
             }
             rows += w.rows_written();
         }
-        let cadence = self.config.cadences.secs(&job.tier);
-        let mp = job.marketplace.id();
-        tx.query_typed(
-            "WITH l AS (
-               UPDATE market.marketplace_links SET last_synced_at = $3,
-                 next_due_at = $3 + make_interval(secs => $4), consecutive_failures = 0,
-                 last_error_kind = NULL, last_error = NULL, updated_at = now()
-               WHERE product_id = $1 AND marketplace_id = $2
-               RETURNING 1
-             )
-             UPDATE market.products SET last_synced_at = greatest(last_synced_at, $3),
-               next_due_at = $3 + make_interval(secs => $4), sync_failures = 0
-             WHERE id = $1",
-            &[
-                (&job.product_id, tokio_postgres::types::Type::INT4),
-                (&mp, tokio_postgres::types::Type::INT2),
-                (&now, tokio_postgres::types::Type::TIMESTAMPTZ),
-                (&cadence, tokio_postgres::types::Type::FLOAT8),
-            ],
-        )
-        .await?;
+        let cadence = self.config.cadences.for_tier(&job.tier);
+        store::mark_synced(&*tx, job.product_id, job.marketplace, now, cadence).await?;
         jobs::succeed(&*tx, job.id, rows).await?;
         tx.commit().await?;
         Ok(rows)

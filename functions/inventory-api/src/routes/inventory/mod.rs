@@ -1,0 +1,306 @@
+//! `GET /v1/inventory`: every item of the signed-in user, valued against the market.
+//!
+//! One network round trip: a pipelined transaction that
+//! 1. switches to the `authenticated` role with the verified claims (`set_config(.., true)`), so the
+//!    read through the `market.inventory` view (security_invoker) is filtered by row-level security
+//!    as well as by our own `user_id` predicate;
+//! 2. reads items, fee profile, products, sizes, latest prices and FX rates as one JSON document;
+//! 3. switches back to the owner role and, for open items whose product is unmapped or never
+//!    priced, enqueues sync jobs (guarded by `sync_jobs_one_open`), returning link statuses.
+//!
+//! Every item gets a price or an explicit reason (`price_source` + `reason`).
+
+mod out;
+mod rows;
+mod value;
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::Utc;
+use postgres_types::Json;
+use shared::api::{ApiRequest, CachePolicy, JsonResponse};
+use shared::core::db::Type;
+use shared::core::domain::{percent, Currency, Region};
+use shared::core::tier::Tier;
+use shared::valuation::fees::FeeProfile;
+use shared::valuation::fx::{Converter, RateTable};
+use tokio_postgres::types::ToSql;
+
+use crate::queue;
+use crate::{ApiError, State};
+use shared::core::sizes::matching::{match_size, RunSize};
+
+use self::out::*;
+use self::rows::*;
+use self::value::Valuer;
+
+const STATUSES: &str = "open, all, in_stock, consigned, sold, removed";
+
+const AS_USER_SQL: &str = "SELECT set_config('role', 'authenticated', true), \
+     set_config('request.jwt.claims', $1, true), set_config('request.jwt.claim.sub', $2, true)";
+const AS_OWNER_SQL: &str =
+    "SELECT set_config('role', 'none', true), set_config('request.jwt.claims', '', true), \
+     set_config('request.jwt.claim.sub', '', true)";
+
+const READ_SQL: &str = include_str!("../../sql/inventory_read.sql");
+
+const ENQUEUE_SQL: &str = include_str!("../../sql/inventory_enqueue.sql");
+
+fn parse_statuses(q: &mut shared::api::Query) -> Vec<String> {
+    let list: &[&str] = match q.string("status", 20).as_deref() {
+        None | Some("open") => &["in_stock", "consigned"],
+        Some("all") => &["in_stock", "consigned", "sold", "removed"],
+        Some("in_stock") => &["in_stock"],
+        Some("consigned") => &["consigned"],
+        Some("sold") => &["sold"],
+        Some("removed") => &["removed"],
+        Some(_) => {
+            q.invalid("status", format!("must be one of {STATUSES}"));
+            &[]
+        }
+    };
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, ApiError> {
+    // Authenticate before looking at anything else.
+    let user = state.verifier.verify_header(req.header("authorization"))?;
+    let mut q = req.query.clone();
+    let statuses = parse_statuses(&mut q);
+    let currency_param = q.parsed::<Currency>("currency", Currency::CHOICES);
+    q.finish(&["status", "currency"])?;
+
+    let sub = user.user_id.to_string();
+    let default_region = Region::US.code();
+    let client = state.client().await?;
+    state.count_round_trip();
+    // Pipelined: every message is written before any reply is awaited (one network round trip).
+    let as_user: [(&(dyn ToSql + Sync), Type); 2] =
+        [(&user.claims_json, Type::TEXT), (&sub, Type::TEXT)];
+    let read_params: [(&(dyn ToSql + Sync), Type); 3] = [
+        (&user.user_id, Type::UUID),
+        (&statuses, Type::TEXT_ARRAY),
+        (&default_region, Type::TEXT),
+    ];
+    let enqueue_params: [(&(dyn ToSql + Sync), Type); 1] = [(&user.user_id, Type::UUID)];
+    let result = futures::try_join!(
+        client.batch_execute("BEGIN"),
+        client.query_typed(AS_USER_SQL, &as_user),
+        client.query_typed(READ_SQL, &read_params),
+        client.query_typed(AS_OWNER_SQL, &[]),
+        client.query_typed(ENQUEUE_SQL, &enqueue_params),
+        client.batch_execute("COMMIT"),
+    );
+    let (_, _, read_rows, _, enqueue_rows, _) = match result {
+        Ok(r) => r,
+        Err(e) => {
+            // Make sure the pooled connection does not keep an open transaction.
+            let _ = client.batch_execute("ROLLBACK").await;
+            return Err(e.into());
+        }
+    };
+    drop(client);
+    let Json(read): Json<ReadRow> = read_rows
+        .first()
+        .ok_or_else(|| ApiError::Decode("no inventory row".into()))?
+        .try_get(0)?;
+    let Json(enq): Json<EnqueueRow> = enqueue_rows
+        .first()
+        .ok_or_else(|| ApiError::Decode("no enqueue row".into()))?
+        .try_get(0)?;
+
+    if let Some(queue) = &state.queue {
+        let messages: Vec<_> = enq
+            .new_jobs
+            .iter()
+            .filter_map(|j| queue::message(j.id?, j.product_id, j.marketplace_id, &j.kind))
+            .collect();
+        if !messages.is_empty() {
+            queue::send(queue, &messages).await;
+        }
+    }
+
+    let (profile, is_default) = match &read.profile {
+        Some(p) => {
+            // Unset fee columns fall back to the fee schedule: the one place defaults live.
+            let region = p.region.parse().unwrap_or(Region::US);
+            let defaults = FeeProfile::default_for(region, &state.fees);
+            let bps = |v: Option<i32>, d: u32| v.and_then(|v| u32::try_from(v).ok()).unwrap_or(d);
+            (
+                FeeProfile {
+                    region,
+                    currency: p.currency.parse().unwrap_or(defaults.currency),
+                    stockx_seller_level: u8::try_from(p.stockx_seller_level)
+                        .unwrap_or(defaults.stockx_seller_level),
+                    alias_commission_bps: bps(
+                        p.alias_commission_bps,
+                        defaults.alias_commission_bps,
+                    ),
+                    alias_seller_fee_minor: p.alias_seller_fee_minor,
+                    alias_cashout_bps: bps(p.alias_cashout_bps, defaults.alias_cashout_bps),
+                },
+                false,
+            )
+        }
+        None => (FeeProfile::default_for(Region::US, &state.fees), true),
+    };
+    let market = profile.region;
+    let currency = currency_param.unwrap_or(profile.currency);
+    let mut conv = Converter::new(currency, RateTable::from_rows(&read.fx));
+    let now = Utc::now();
+
+    let products: HashMap<&str, &ProductRow> = read
+        .products
+        .iter()
+        .map(|p| (p.style_key.as_str(), p))
+        .collect();
+    let run_sizes: Vec<(i32, RunSize)> = read
+        .variants
+        .iter()
+        .map(|v| (v.product_id, v.run_size()))
+        .collect();
+    let mut variants_by_product: HashMap<i32, Vec<&RunSize>> = HashMap::new();
+    for (product_id, v) in &run_sizes {
+        variants_by_product.entry(*product_id).or_default().push(v);
+    }
+    let mut prices_by_variant: BTreeMap<i32, Vec<&PriceRow>> = BTreeMap::new();
+    for p in &read.prices {
+        prices_by_variant.entry(p.variant_id).or_default().push(p);
+    }
+    let mut links: HashMap<i32, Vec<&LinkRow>> = HashMap::new();
+    for l in &enq.links {
+        links.entry(l.product_id).or_default().push(l);
+    }
+    let pending: std::collections::HashSet<i32> = enq
+        .open_jobs
+        .iter()
+        .chain(enq.new_jobs.iter())
+        .map(|j| j.product_id)
+        .collect();
+
+    let valuer = Valuer {
+        state,
+        profile: &profile,
+        market,
+        now,
+        prices: &prices_by_variant,
+    };
+    let mut items = Vec::with_capacity(read.items.len());
+    let mut totals = Totals {
+        currency: Some(currency),
+        ..Totals::default()
+    };
+    let mut profit_cost = 0i64;
+    for it in &read.items {
+        let product = products.get(it.key.as_str()).copied();
+        let purchase_currency = it
+            .purchase_currency
+            .as_deref()
+            .and_then(|c| c.parse::<Currency>().ok());
+        let cost_minor = match (
+            &it.purchase_price,
+            purchase_currency.or(Some(profile.currency)),
+        ) {
+            (Some(p), Some(c)) => match to_minor(p, c) {
+                Some(m) => Some(
+                    conv.to_target(m, c)
+                        .map_err(|e| ApiError::Pricing(e.into()))?,
+                ),
+                None => None,
+            },
+            _ => None,
+        };
+        let variants = product
+            .and_then(|p| variants_by_product.get(&p.id))
+            .cloned()
+            .unwrap_or_default();
+        let size_match = match_size(&it.size, &it.size_unit, &variants);
+        let mut out = ItemOut {
+            id: it.id,
+            style_id: it.style_id.clone(),
+            product: product.map(|p| ProductOut {
+                style_code: p.style_code.clone(),
+                name: p.name.clone(),
+                brand: p.brand.clone(),
+                colorway: p.colorway.clone(),
+                image_url: p.image_url.clone(),
+                tier: Tier::parse(&p.tier).unwrap_or(Tier::Cold),
+            }),
+            size: SizeOut {
+                size: it.size.clone(),
+                unit: it.size_unit.clone(),
+                us_size: size_match.as_ref().and_then(|m| m.us_label.clone()),
+                conversion: size_match.as_ref().and_then(|m| m.conversion),
+            },
+            status: it.status.clone(),
+            condition: it.condition.clone(),
+            purchase_date: it.purchase_date,
+            purchase_currency,
+            cost_minor,
+            marketplaces: Vec::new(),
+            market_value_minor: None,
+            best_payout: None,
+            unrealized_profit_minor: None,
+            unrealized_profit_pct: None,
+            as_of: None,
+            stale: true,
+            price_source: PriceSource::NoneYet,
+            reason: None,
+            sync_pending: product.is_some_and(|p| pending.contains(&p.id)),
+        };
+        valuer.value_item(
+            &mut conv,
+            product,
+            links
+                .get(&product.map(|p| p.id).unwrap_or(-1))
+                .map(Vec::as_slice)
+                .unwrap_or(&[]),
+            size_match.as_ref(),
+            &mut out,
+        )?;
+        if let (Some(net), Some(cost)) = (out.best_payout.map(|p| p.net_minor), out.cost_minor) {
+            out.unrealized_profit_minor = Some(net - cost);
+            out.unrealized_profit_pct = percent(net - cost, cost, 2);
+            totals.unrealized_profit_minor += net - cost;
+            profit_cost += cost;
+        }
+        totals.items += 1;
+        if let Some(c) = out.cost_minor {
+            totals.items_with_cost += 1;
+            totals.cost_basis_minor += c;
+        }
+        if let Some(v) = out.market_value_minor {
+            totals.items_valued += 1;
+            totals.market_value_minor += v;
+        }
+        if let Some(p) = out.best_payout {
+            totals.net_payout_minor += p.net_minor;
+        }
+        items.push(out);
+    }
+    totals.unrealized_profit_pct = percent(totals.unrealized_profit_minor, profit_cost, 2);
+
+    let out = Out {
+        market,
+        currency,
+        minor_digits: currency.minor_digits(),
+        fx: conv.usage(),
+        fee_profile: profile,
+        fee_profile_is_default: is_default,
+        totals,
+        items,
+    };
+    Ok(JsonResponse::new(&out, CachePolicy::PrivateRevalidate)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn purchase_prices_become_minor_units() {
+        assert_eq!(to_minor("180.00", Currency::USD), Some(18_000));
+        assert_eq!(to_minor("0.01", Currency::GBP), Some(1));
+        assert_eq!(to_minor("99999999.99", Currency::EUR), Some(9_999_999_999));
+    }
+}

@@ -1,0 +1,105 @@
+//! The `GET /v1/inventory` response (see `openapi/openapi.yaml`).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use shared::core::domain::{Currency, Marketplace, Region};
+use shared::core::tier::Tier;
+use shared::valuation::fees::FeeProfile;
+use shared::valuation::fx::FxUsage;
+use shared::valuation::payout::DisplayPayout;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PriceSource {
+    /// Current data (within the tier's cadence) with at least one ask.
+    Live,
+    /// A value from older data, or from a last sale / bid when no ask is listed.
+    LastKnown,
+    /// No value; `reason` says why.
+    NoneYet,
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct ProductOut {
+    pub(super) style_code: String,
+    pub(super) name: String,
+    pub(super) brand: String,
+    pub(super) colorway: Option<String>,
+    pub(super) image_url: Option<String>,
+    pub(super) tier: Tier,
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct SizeOut {
+    /// As stored on the item, with its unit.
+    pub(super) size: String,
+    pub(super) unit: String,
+    /// The US size used for matching (label form: `10`, `6.5W`, `5Y`), when known.
+    pub(super) us_size: Option<String>,
+    /// How `us_size` was obtained: `same_system`, `size_chart` (marketplace chart),
+    /// `standard_chart` (our standard run's conversions) or `table` (the fallback table).
+    pub(super) conversion: Option<&'static str>,
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct MarketOut {
+    pub(super) marketplace: Marketplace,
+    pub(super) ask_minor: Option<i64>,
+    pub(super) bid_minor: Option<i64>,
+    pub(super) last_sale_minor: Option<i64>,
+    pub(super) observed_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct ItemOut {
+    pub(super) id: Uuid,
+    pub(super) style_id: String,
+    pub(super) product: Option<ProductOut>,
+    pub(super) size: SizeOut,
+    pub(super) status: String,
+    pub(super) condition: Option<String>,
+    pub(super) purchase_date: Option<NaiveDate>,
+    pub(super) purchase_currency: Option<Currency>,
+    /// Purchase price in the response currency.
+    pub(super) cost_minor: Option<i64>,
+    pub(super) marketplaces: Vec<MarketOut>,
+    pub(super) market_value_minor: Option<i64>,
+    pub(super) best_payout: Option<DisplayPayout>,
+    /// `best_payout.net_minor - cost_minor`.
+    pub(super) unrealized_profit_minor: Option<i64>,
+    /// Percent of cost, 2 decimals, rounded half away from zero.
+    pub(super) unrealized_profit_pct: Option<String>,
+    pub(super) as_of: Option<DateTime<Utc>>,
+    pub(super) stale: bool,
+    pub(super) price_source: PriceSource,
+    pub(super) reason: Option<&'static str>,
+    /// A sync job for this item's product is queued or running.
+    pub(super) sync_pending: bool,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub(super) struct Totals {
+    pub(super) currency: Option<Currency>,
+    pub(super) items: usize,
+    pub(super) items_valued: usize,
+    pub(super) items_with_cost: usize,
+    pub(super) cost_basis_minor: i64,
+    pub(super) market_value_minor: i64,
+    pub(super) net_payout_minor: i64,
+    /// Over items with both a cost and a payout.
+    pub(super) unrealized_profit_minor: i64,
+    pub(super) unrealized_profit_pct: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct Out {
+    pub(super) market: Region,
+    pub(super) currency: Currency,
+    pub(super) minor_digits: u32,
+    pub(super) fx: Option<FxUsage>,
+    pub(super) fee_profile: FeeProfile,
+    pub(super) fee_profile_is_default: bool,
+    pub(super) totals: Totals,
+    pub(super) items: Vec<ItemOut>,
+}

@@ -1,0 +1,136 @@
+//! The rows the inventory queries return (one JSON document each), as read from the database.
+
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::Deserialize;
+use shared::core::domain::Currency;
+use shared::valuation::fx::FxRow;
+use uuid::Uuid;
+
+use shared::core::sizes::matching::RunSize;
+
+#[derive(Debug, Deserialize)]
+pub(super) struct ProfileRow {
+    pub(super) region: String,
+    pub(super) currency: String,
+    pub(super) stockx_seller_level: i16,
+    /// `NULL`: the deployment's default from the fee schedule.
+    pub(super) alias_commission_bps: Option<i32>,
+    pub(super) alias_seller_fee_minor: Option<i64>,
+    pub(super) alias_cashout_bps: Option<i32>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct ItemRow {
+    pub(super) id: Uuid,
+    pub(super) style_id: String,
+    pub(super) size: String,
+    pub(super) size_unit: String,
+    pub(super) purchase_price: Option<String>,
+    pub(super) purchase_currency: Option<String>,
+    pub(super) purchase_date: Option<NaiveDate>,
+    pub(super) condition: Option<String>,
+    pub(super) status: String,
+    pub(super) key: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct ProductRow {
+    pub(super) id: i32,
+    pub(super) style_key: String,
+    pub(super) style_code: String,
+    pub(super) name: String,
+    pub(super) brand: String,
+    pub(super) colorway: Option<String>,
+    pub(super) image_url: Option<String>,
+    pub(super) tier: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub(super) struct VariantRow {
+    pub(super) id: i32,
+    pub(super) product_id: i32,
+    pub(super) size_system: String,
+    pub(super) size_value: String,
+    pub(super) us_m: Option<String>,
+    pub(super) us_w: Option<String>,
+    pub(super) uk: Option<String>,
+    pub(super) eu: Option<String>,
+    pub(super) source: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct PriceRow {
+    pub(super) variant_id: i32,
+    pub(super) marketplace_id: i16,
+    pub(super) currency: String,
+    pub(super) ask_minor: Option<i64>,
+    pub(super) bid_minor: Option<i64>,
+    pub(super) last_sale_minor: Option<i64>,
+    pub(super) observed_at: DateTime<Utc>,
+    pub(super) changed_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct ReadRow {
+    pub(super) profile: Option<ProfileRow>,
+    pub(super) items: Vec<ItemRow>,
+    pub(super) products: Vec<ProductRow>,
+    pub(super) variants: Vec<VariantRow>,
+    pub(super) prices: Vec<PriceRow>,
+    pub(super) fx: Vec<FxRow>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct LinkRow {
+    pub(super) product_id: i32,
+    pub(super) status: String,
+    pub(super) last_synced_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct JobRow {
+    #[serde(default)]
+    pub(super) id: Option<i64>,
+    pub(super) product_id: i32,
+    pub(super) marketplace_id: i16,
+    pub(super) kind: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct EnqueueRow {
+    pub(super) links: Vec<LinkRow>,
+    pub(super) open_jobs: Vec<JobRow>,
+    pub(super) new_jobs: Vec<JobRow>,
+}
+
+impl VariantRow {
+    /// The stored size with its conversions parsed, for size matching.
+    pub(super) fn run_size(&self) -> RunSize {
+        RunSize {
+            id: self.id,
+            system: self.size_system.parse().ok(),
+            value: dec(&Some(self.size_value.clone())),
+            us_m: dec(&self.us_m),
+            us_w: dec(&self.us_w),
+            uk: dec(&self.uk),
+            eu: dec(&self.eu),
+            from_standard_run: self.source == "standard_run",
+        }
+    }
+}
+
+pub(super) fn dec(s: &Option<String>) -> Option<Decimal> {
+    s.as_deref()
+        .and_then(|v| Decimal::from_str(v).ok())
+        .map(|d| d.normalize())
+}
+
+/// Major-unit decimal text ("180.00") to minor units, rounding half away from zero.
+pub(super) fn to_minor(major: &str, currency: Currency) -> Option<i64> {
+    let d = Decimal::from_str(major).ok()?;
+    let scaled = d.checked_mul(Decimal::from(10i64.pow(currency.minor_digits())))?;
+    i64::try_from(scaled.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)).ok()
+}

@@ -1,0 +1,156 @@
+//! Valuing one inventory item against the latest prices: the quotes it is valued on, its market
+//! value, the payout per marketplace and the best one, with a reason when there is no price.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use shared::core::domain::{Currency, Marketplace, Money, Region};
+use shared::core::tier::Tier;
+use shared::valuation::fees::FeeProfile;
+use shared::valuation::fx::Converter;
+use shared::valuation::payout::{best, display_payout};
+
+use super::out::*;
+use super::rows::*;
+use crate::{ApiError, State};
+use shared::core::sizes::matching::SizeMatch;
+
+/// What valuing any item of one request needs: the caller's fees and market, the time, and the
+/// latest prices by size.
+pub(super) struct Valuer<'a> {
+    pub(super) state: &'a State,
+    pub(super) profile: &'a FeeProfile,
+    pub(super) market: Region,
+    pub(super) now: DateTime<Utc>,
+    pub(super) prices: &'a BTreeMap<i32, Vec<&'a PriceRow>>,
+}
+
+impl Valuer<'_> {
+    /// Fills `out`'s valuation, or its `reason` when there is no price.
+    pub(super) fn value_item(
+        &self,
+        conv: &mut Converter,
+        product: Option<&ProductRow>,
+        links: &[&LinkRow],
+        size_match: Option<&SizeMatch>,
+        out: &mut ItemOut,
+    ) -> Result<(), ApiError> {
+        let Valuer {
+            state,
+            profile,
+            market,
+            now,
+            prices,
+        } = *self;
+        let Some(product) = product else {
+            out.reason = Some("not_in_catalogue");
+            return Ok(());
+        };
+        let Some(size_match) = size_match else {
+            out.reason = Some("unknown_size");
+            return Ok(());
+        };
+        let rows = size_match
+            .variant_id
+            .and_then(|id| prices.get(&id))
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        if rows.is_empty() {
+            let matched = links.iter().filter(|l| l.status == "matched");
+            let synced = matched.clone().any(|l| l.last_synced_at.is_some());
+            out.reason = Some(if size_match.variant_id.is_none() {
+                "size_not_in_run"
+            } else if synced {
+                // Synced, and no marketplace reported anything for this size.
+                "no_asks_in_size"
+            } else if matched.count() > 0 {
+                "not_yet_synced"
+            } else if links.len() < Marketplace::ALL.len()
+                || links.iter().any(|l| l.status == "pending")
+            {
+                "not_yet_mapped"
+            } else if links.iter().any(|l| l.status == "needs_review") {
+                "mapping_needs_review"
+            } else {
+                "not_on_marketplace"
+            });
+            return Ok(());
+        }
+
+        let tier = Tier::parse(&product.tier).unwrap_or(Tier::Cold);
+        let mut any_ask = false;
+        let mut latest_sale: Option<(DateTime<Utc>, i64)> = None;
+        let mut best_bid: Option<i64> = None;
+        let mut lowest_ask: Option<i64> = None;
+        let mut quotes: Vec<(Marketplace, Currency, &PriceRow)> = Vec::new();
+        for r in rows {
+            let Some(m) = Marketplace::from_id(r.marketplace_id) else {
+                continue;
+            };
+            let cur: Currency = r
+                .currency
+                .parse()
+                .map_err(|_| ApiError::Decode(format!("currency {:?}", r.currency)))?;
+            let c = |conv: &mut Converter, v: Option<i64>| -> Result<Option<i64>, ApiError> {
+                v.map(|x| conv.to_target(x, cur))
+                    .transpose()
+                    .map_err(|e| ApiError::Pricing(e.into()))
+            };
+            let ask = c(conv, r.ask_minor)?;
+            let bid = c(conv, r.bid_minor)?;
+            let sale = c(conv, r.last_sale_minor)?;
+            any_ask |= ask.is_some();
+            lowest_ask = match (lowest_ask, ask) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            best_bid = best_bid.max(bid);
+            if let Some(s) = sale {
+                if latest_sale.is_none_or(|(at, _)| r.changed_at > at) {
+                    latest_sale = Some((r.changed_at, s));
+                }
+            }
+            out.marketplaces.push(MarketOut {
+                marketplace: m,
+                ask_minor: ask,
+                bid_minor: bid,
+                last_sale_minor: sale,
+                observed_at: r.observed_at,
+            });
+            quotes.push((m, cur, r));
+        }
+        out.marketplaces.sort_by_key(|m| m.marketplace);
+        out.as_of = rows.iter().map(|r| r.observed_at).max();
+        out.stale = state.cadences.is_stale(tier, out.as_of, now);
+
+        // Payout per marketplace at its ask; with no ask anywhere, at its last sale.
+        let mut payouts = Vec::new();
+        for (m, cur, r) in &quotes {
+            let price = if any_ask {
+                r.ask_minor
+            } else {
+                r.last_sale_minor
+            };
+            if let Some(p) = price {
+                payouts.push(display_payout(
+                    conv,
+                    &state.fees,
+                    profile,
+                    *m,
+                    market,
+                    Money::new(p, *cur),
+                )?);
+            }
+        }
+        out.best_payout = best(payouts);
+        out.market_value_minor = lowest_ask.or(latest_sale.map(|(_, v)| v)).or(best_bid);
+        (out.price_source, out.reason) =
+            match (any_ask, out.market_value_minor.is_some(), out.stale) {
+                (true, _, false) => (PriceSource::Live, None),
+                (true, _, true) => (PriceSource::LastKnown, Some("stale")),
+                (false, true, _) => (PriceSource::LastKnown, Some("no_asks_in_size")),
+                (false, false, _) => (PriceSource::NoneYet, Some("no_asks_in_size")),
+            };
+        Ok(())
+    }
+}

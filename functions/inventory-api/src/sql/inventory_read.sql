@@ -1,0 +1,42 @@
+WITH prof AS (
+  SELECT region, currency, stockx_seller_level, alias_commission_bps, alias_seller_fee_minor,
+         alias_cashout_bps
+  FROM market.fee_profiles WHERE user_id = $1
+), items AS (
+  SELECT i.id, i.style_id, i.size, i.size_unit, i.purchase_price::text AS purchase_price,
+         i.purchase_currency, i.purchase_date, i.condition, i.status, i.created_at,
+         regexp_replace(upper(i.style_id), '[^A-Z0-9]', '', 'g') AS key,
+         market.normalize_style_code(i.style_id) AS norm
+  FROM market.inventory i
+  WHERE i.user_id = $1 AND i.status = ANY($2)
+), prods AS (
+  SELECT DISTINCT ON (p.style_key) p.id, p.style_key, p.style_code, p.name, p.brand, p.colorway,
+         p.image_url, p.tier
+  FROM market.products p
+  WHERE p.style_key IN (SELECT key FROM items)
+  ORDER BY p.style_key, (p.style_code IN (SELECT norm FROM items)) DESC, p.id
+), sv AS (
+  SELECT v.id, v.product_id, v.size_system, v.size_value::text AS size_value, v.us_m::text AS us_m,
+         v.us_w::text AS us_w, v.uk::text AS uk, v.eu::text AS eu, v.source
+  FROM market.size_variants v WHERE v.product_id IN (SELECT id FROM prods)
+), lp AS (
+  -- latest_prices rows are rewritten only when a value changes; the time the marketplace last
+  -- confirmed them is the product's observation time.
+  SELECT l.variant_id, l.marketplace_id, l.currency, l.ask_minor, l.bid_minor, l.last_sale_minor,
+         greatest(l.observed_at, o.observed_at) AS observed_at, l.changed_at
+  FROM market.latest_prices l
+  JOIN sv ON sv.id = l.variant_id
+  LEFT JOIN market.market_observations o
+    ON o.product_id = sv.product_id AND o.marketplace_id = l.marketplace_id AND o.region = l.region
+  WHERE l.region = coalesce((SELECT region FROM prof), $3)
+), fx AS (
+  SELECT quote, rate, rate_date FROM market.fx_latest
+)
+SELECT json_build_object(
+  'profile', (SELECT row_to_json(prof) FROM prof),
+  'items', (SELECT coalesce(json_agg(items ORDER BY created_at, id), '[]') FROM items),
+  'products', (SELECT coalesce(json_agg(prods), '[]') FROM prods),
+  'variants', (SELECT coalesce(json_agg(sv), '[]') FROM sv),
+  'prices', (SELECT coalesce(json_agg(lp), '[]') FROM lp),
+  'fx', (SELECT coalesce(json_agg(fx), '[]') FROM fx)
+)

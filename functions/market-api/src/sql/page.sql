@@ -1,0 +1,60 @@
+WITH p AS (
+  SELECT id, style_code, brand, name, colorway, gender, release_date, retail_price_minor,
+         retail_currency, image_url, tier, last_synced_at
+  FROM market.products
+  WHERE style_key = $1
+  ORDER BY (style_code = $2) DESC, id
+  LIMIT 1
+), touch AS (
+  UPDATE market.products t SET last_viewed_at = now()
+  FROM p
+  WHERE t.id = p.id AND (t.last_viewed_at IS NULL OR t.last_viewed_at < now() - interval '1 hour')
+  RETURNING t.id
+), sv AS (
+  SELECT v.id, v.size_system, v.size_value, v.us_m, v.us_w, v.uk, v.eu, v.cm,
+         ($4::text IS NOT NULL AND (
+              (v.size_system = $4 AND v.size_value = $5)
+           OR ($4 = 'uk' AND v.uk = $5) OR ($4 = 'eu' AND v.eu = $5)
+           OR ($4 = 'us_m' AND v.us_m = $5) OR ($4 = 'us_w' AND v.us_w = $5))) AS selected
+  FROM market.size_variants v JOIN p ON v.product_id = p.id
+), lp AS (
+  -- latest_prices rows are rewritten only when a value changes; the time the marketplace last
+  -- confirmed them is the product's observation time.
+  SELECT l.variant_id, l.marketplace_id, l.currency, l.ask_minor, l.bid_minor, l.last_sale_minor,
+         greatest(l.observed_at, o.observed_at) AS observed_at, l.changed_at
+  FROM market.latest_prices l JOIN sv ON sv.id = l.variant_id
+  LEFT JOIN market.market_observations o
+    ON o.product_id = (SELECT id FROM p) AND o.marketplace_id = l.marketplace_id AND o.region = l.region
+  WHERE l.region = $3
+), r AS (
+  SELECT d.variant_id, sv.selected, d.day, d.marketplace_id, d.currency, d.close_ask_minor,
+         d.close_bid_minor, d.last_sale_minor
+  FROM market.daily_rollups d JOIN sv ON sv.id = d.variant_id
+  WHERE d.region = $3 AND d.day > (now() AT TIME ZONE 'UTC')::date - $6::int
+), h AS (
+  SELECT day, marketplace_id, currency, min(close_ask_minor) AS ask, max(close_bid_minor) AS bid,
+         NULL::bigint AS last_sale
+  FROM r GROUP BY day, marketplace_id, currency
+), hs AS (
+  SELECT day, marketplace_id, currency, close_ask_minor AS ask, close_bid_minor AS bid,
+         last_sale_minor AS last_sale
+  FROM r WHERE selected
+), links AS (
+  SELECT l.marketplace_id, l.status, l.last_synced_at
+  FROM market.marketplace_links l JOIN p ON l.product_id = p.id
+), fx AS (
+  SELECT quote, rate, rate_date FROM market.fx_latest
+)
+SELECT json_build_object(
+  'product', (SELECT row_to_json(p) FROM p),
+  'sizes', (SELECT coalesce(json_agg(json_build_object(
+              'id', id, 'system', size_system, 'value', size_value::text, 'us_m', us_m::text,
+              'us_w', us_w::text, 'uk', uk::text, 'eu', eu::text, 'cm', cm::text, 'selected', selected)
+              ORDER BY size_system, size_value), '[]') FROM sv),
+  'prices', (SELECT coalesce(json_agg(lp), '[]') FROM lp),
+  'history', (SELECT coalesce(json_agg(h ORDER BY day, marketplace_id), '[]') FROM h),
+  'size_history', (SELECT coalesce(json_agg(hs ORDER BY day, marketplace_id), '[]') FROM hs),
+  'links', (SELECT coalesce(json_agg(links ORDER BY marketplace_id), '[]') FROM links),
+  'fx', (SELECT coalesce(json_agg(fx), '[]') FROM fx),
+  'viewed', (SELECT count(*) FROM touch)
+)

@@ -1,0 +1,345 @@
+//! `market bench-api`, the measurement: handler calls (`market_api::handle`, `inventory_api::handle`)
+//! with states from their own `State::from_env()`, timing handler + database per call, counting
+//! round trips and response bytes (raw JSON and gzip as sent), then storage per table.
+
+use std::io::Read;
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use anyhow::Context;
+use chrono::Utc;
+use lambda_http::http::HeaderMap;
+use shared::admin::{catalog, migrate};
+use shared::core::db::DbSettings;
+use tokio_postgres::Client;
+
+use crate::serve_apis::function_url_request;
+
+use super::dataset::{setup, WriteTotals};
+use super::write_load::write_load;
+use super::*;
+
+// --- measurement ------------------------------------------------------------------------------
+
+/// An HS256 access token for `user` signed with `secret`, valid for an hour.
+pub fn token(user: &str, secret: &str) -> anyhow::Result<String> {
+    let now = Utc::now().timestamp();
+    let claims = serde_json::json!({
+        "sub": user, "aud": "authenticated", "role": "authenticated",
+        "iat": now, "exp": now + 3600, "email": "bench@example.com"
+    });
+    Ok(jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes())?,
+    )?)
+}
+
+#[derive(Default)]
+pub(crate) struct Samples {
+    pub(crate) ms: Vec<f64>,
+    pub(crate) raw: Vec<usize>,
+    pub(crate) gz: Vec<usize>,
+    pub(crate) round_trips: u64,
+    pub(crate) errors: usize,
+}
+
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+pub(crate) fn median(v: &[usize]) -> usize {
+    let mut s = v.to_vec();
+    s.sort_unstable();
+    s.get(s.len() / 2).copied().unwrap_or(0)
+}
+
+pub(crate) fn body_sizes(resp: lambda_http::Response<lambda_http::Body>) -> (u16, usize, usize) {
+    let status = resp.status().as_u16();
+    let gz = resp
+        .headers()
+        .get("content-encoding")
+        .is_some_and(|v| v == "gzip");
+    let sent = match resp.into_body() {
+        lambda_http::Body::Text(s) => s.into_bytes(),
+        lambda_http::Body::Binary(b) => b,
+        _ => Vec::new(),
+    };
+    if gz {
+        let mut raw = Vec::new();
+        let _ = flate2::read::GzDecoder::new(sent.as_slice()).read_to_end(&mut raw);
+        (status, raw.len(), sent.len())
+    } else {
+        (status, sent.len(), sent.len())
+    }
+}
+
+pub(crate) fn request(
+    path: &str,
+    query: &str,
+    auth: Option<&str>,
+) -> anyhow::Result<lambda_http::Request> {
+    let mut h = HeaderMap::new();
+    h.insert("host", "bench.lambda-url.eu-west-1.on.aws".parse()?);
+    h.insert("accept-encoding", "gzip, deflate, br".parse()?);
+    h.insert("x-forwarded-proto", "https".parse()?);
+    if let Some(t) = auth {
+        h.insert("authorization", format!("Bearer {t}").parse()?);
+    }
+    function_url_request(
+        "GET",
+        path,
+        query,
+        &h,
+        &[],
+        IpAddr::V4(Ipv4Addr::new(203, 0, 113, 10)),
+    )
+    .map_err(anyhow::Error::msg)
+}
+
+pub(crate) fn print_table(rows: &[(&str, &Samples)]) {
+    println!("| request | n | p50 ms | p99 ms | max ms | DB round trips / req | raw bytes (median) | gzip bytes (median) | errors |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (name, s) in rows {
+        let mut ms = s.ms.clone();
+        ms.sort_by(f64::total_cmp);
+        let n = ms.len().max(1);
+        println!(
+            "| {name} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {} | {} | {} |",
+            ms.len(),
+            percentile(&ms, 50.0),
+            percentile(&ms, 99.0),
+            ms.last().copied().unwrap_or(f64::NAN),
+            s.round_trips as f64 / n as f64,
+            median(&s.raw),
+            median(&s.gz),
+            s.errors
+        );
+    }
+}
+
+pub(crate) async fn measure(args: &BenchApiArgs, codes: &[String]) -> anyhow::Result<()> {
+    let market = market_api::State::from_env().context("market-api state")?;
+    let inventory = inventory_api::State::from_env()
+        .await
+        .context("inventory-api state")?;
+    let secret = std::env::var("SUPABASE_JWT_SECRET").unwrap_or_default();
+    let tok = token(BENCH_USER, &secret)?;
+    let mut rng = Rng(args.seed ^ 0x5EED);
+    // Warm-up: pool connections, first-touch of the catalogue pages.
+    for code in codes.iter().take(5) {
+        let _ =
+            market_api::handle(&market, request(&format!("/v1/products/{code}"), "", None)?).await;
+    }
+    let _ = inventory_api::handle(&inventory, request("/v1/inventory", "", Some(&tok))?).await;
+
+    let mut page = Samples::default();
+    for _ in 0..args.page_requests {
+        let code = &codes[rng.below(codes.len())];
+        let req = request(&format!("/v1/products/{code}"), "", None)?;
+        let rt = market.round_trips.load(Ordering::Relaxed);
+        let t = Instant::now();
+        let resp = market_api::handle(&market, req).await;
+        page.ms.push(t.elapsed().as_secs_f64() * 1e3);
+        page.round_trips += market.round_trips.load(Ordering::Relaxed) - rt;
+        let (status, raw, gz) = body_sizes(resp);
+        page.errors += usize::from(status != 200);
+        page.raw.push(raw);
+        page.gz.push(gz);
+    }
+    let mut history = Samples::default();
+    for _ in 0..args.history_requests {
+        let code = &codes[rng.below(codes.len())];
+        let req = request(&format!("/v1/products/{code}/history"), "days=90", None)?;
+        let rt = market.round_trips.load(Ordering::Relaxed);
+        let t = Instant::now();
+        let resp = market_api::handle(&market, req).await;
+        history.ms.push(t.elapsed().as_secs_f64() * 1e3);
+        history.round_trips += market.round_trips.load(Ordering::Relaxed) - rt;
+        let (status, raw, gz) = body_sizes(resp);
+        history.errors += usize::from(status != 200);
+        history.raw.push(raw);
+        history.gz.push(gz);
+    }
+    let mut inv = Samples::default();
+    for _ in 0..args.inventory_requests {
+        let req = request("/v1/inventory", "", Some(&tok))?;
+        let rt = inventory.round_trips.load(Ordering::Relaxed);
+        let t = Instant::now();
+        let resp = inventory_api::handle(&inventory, req).await;
+        inv.ms.push(t.elapsed().as_secs_f64() * 1e3);
+        inv.round_trips += inventory.round_trips.load(Ordering::Relaxed) - rt;
+        let (status, raw, gz) = body_sizes(resp);
+        inv.errors += usize::from(status != 200);
+        inv.raw.push(raw);
+        inv.gz.push(gz);
+    }
+    // What one inventory response carries.
+    let one = inventory_api::handle(&inventory, request("/v1/inventory", "", Some(&tok))?).await;
+    let body = match one.into_body() {
+        lambda_http::Body::Text(s) => s.into_bytes(),
+        lambda_http::Body::Binary(b) => {
+            let mut raw = Vec::new();
+            let _ = flate2::read::GzDecoder::new(b.as_slice()).read_to_end(&mut raw);
+            raw
+        }
+        _ => Vec::new(),
+    };
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    let valued = &v["totals"];
+    println!();
+    println!(
+        "inventory response: {} open items, {} valued, {} with cost",
+        valued["items"], valued["items_valued"], valued["items_with_cost"]
+    );
+    println!();
+    print_table(&[
+        ("market page `GET /v1/products/{style}`", &page),
+        (
+            "history `GET /v1/products/{style}/history?days=90`",
+            &history,
+        ),
+        ("inventory `GET /v1/inventory` (open items)", &inv),
+    ]);
+    Ok(())
+}
+
+pub(crate) async fn storage(c: &Client, totals: &WriteTotals) -> anyhow::Result<()> {
+    let rows = q(
+        c,
+        "SELECT 'price_history (all partitions)',
+                (SELECT coalesce(sum(pg_total_relation_size(relid)), 0)::int8
+                   FROM pg_partition_tree('market.price_history') WHERE isleaf),
+                (SELECT count(*) FROM market.price_history)
+         UNION ALL
+         SELECT 'latest_prices', pg_total_relation_size('market.latest_prices'),
+                (SELECT count(*) FROM market.latest_prices)
+         UNION ALL
+         SELECT 'daily_rollups', pg_total_relation_size('market.daily_rollups'),
+                (SELECT count(*) FROM market.daily_rollups)",
+        &[],
+    )
+    .await?;
+    println!();
+    println!("| table | rows | total bytes (heap+indexes+TOAST) | bytes / row |");
+    println!("|---|---:|---:|---:|");
+    let mut sum = 0i64;
+    let mut hist_rows = 0i64;
+    for r in &rows {
+        let name: &str = r.get(0);
+        let bytes: i64 = r.get(1);
+        let n: i64 = r.get(2);
+        sum += bytes;
+        if name.starts_with("price_history") {
+            hist_rows = n;
+        }
+        println!(
+            "| {name} | {n} | {bytes} | {:.1} |",
+            bytes as f64 / n.max(1) as f64
+        );
+    }
+    println!(
+        "| **all three** | | {sum} | {:.1} per stored (changed) observation; {:.1} per size quote received |",
+        sum as f64 / hist_rows.max(1) as f64,
+        sum as f64 / totals.quotes.max(1) as f64
+    );
+    Ok(())
+}
+
+pub(crate) fn command_line() -> String {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let profile = if cfg!(debug_assertions) {
+        ""
+    } else {
+        " --release"
+    };
+    format!("cargo run -p market-cli{profile} -- {}", args.join(" "))
+}
+
+pub async fn run(settings: &DbSettings, url: &str, args: BenchApiArgs) -> anyhow::Result<()> {
+    if args.print_token {
+        let secret = std::env::var("SUPABASE_JWT_SECRET")
+            .context("SUPABASE_JWT_SECRET must be set to mint a token")?;
+        println!("{}", token(BENCH_USER, &secret)?);
+        return Ok(());
+    }
+    if let Some(secs) = args.write_load {
+        return write_load(settings, secs, &args).await;
+    }
+    if args.setup_only {
+        let r = setup(settings, &args).await?;
+        println!(
+            "bench data: {} products, {} sizes, {} snapshots written ({} quotes; {} history, {} latest, {} rollup rows) in {:.1}s; {} inventory items for user {BENCH_USER}; {:.1}s total",
+            r.products, r.variants, r.totals.snapshots, r.totals.quotes, r.totals.history,
+            r.totals.latest, r.totals.rollups, r.history_secs, r.items, r.total_secs
+        );
+        return Ok(());
+    }
+
+    let started = Instant::now();
+    let db = format!("market_bench_{}", Utc::now().format("%Y%m%d%H%M%S"));
+    let admin = settings.connect().await?;
+    q(&admin, &format!("CREATE DATABASE {db}"), &[]).await?;
+    let bench_url = url_with_db(url, &db)?;
+    let result = async {
+        let bench = DbSettings::from_url(&bench_url)?;
+        let mut c = bench.connect().await?;
+        let migrations = migrate::discover(&migrate::default_dir())?;
+        migrate::apply(&mut c, &migrations).await?;
+        let mut parsed = catalog::parse_file(&catalog::default_catalog_path())?;
+        parsed.rows.truncate(args.products);
+        catalog::load(&mut c, &parsed.rows).await?;
+        let r = setup(&bench, &args).await?;
+        // The handlers' own configuration path.
+        std::env::set_var("DATABASE_URL", &bench_url);
+        if std::env::var("SUPABASE_JWT_SECRET").is_err() {
+            std::env::set_var("SUPABASE_JWT_SECRET", "bench-only-hs256-secret-0123456789abcdef");
+        }
+        let codes: Vec<String> = q(
+            &c,
+            "SELECT style_code FROM market.products ORDER BY id",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+        println!("## API benchmark");
+        println!();
+        println!("command: `{}`", command_line());
+        println!();
+        println!(
+            "data: {} products (real catalogue), {} sizes x 2 marketplaces mapped; {} days of history through `store::write_snapshot`: {} snapshots ({} size quotes) -> {} history, {} latest, {} rollup rows in {:.1}s; {} inventory items; setup {:.1}s",
+            r.products, r.variants, args.days, r.totals.snapshots, r.totals.quotes,
+            r.totals.history, r.totals.latest, r.totals.rollups, r.history_secs, r.items, r.total_secs
+        );
+        println!(
+            "tiers: {}% hot ({} obs/day), {}% warm (1/day), rest cold (1/week); sequential requests, handler + DB time, DB_POOL_SIZE={}",
+            args.hot_pct,
+            args.obs_per_day,
+            args.warm_pct,
+            std::env::var("DB_POOL_SIZE").unwrap_or_else(|_| "2 (default)".into())
+        );
+        measure(&args, &codes).await?;
+        storage(&c, &r.totals).await?;
+        anyhow::Ok(())
+    }
+    .await;
+    if args.keep_db {
+        println!("\nkept database {db}: {bench_url}");
+    } else {
+        q(
+            &admin,
+            &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
+            &[],
+        )
+        .await?;
+    }
+    println!("\ntotal run time {:.1}s", started.elapsed().as_secs_f64());
+    result
+}

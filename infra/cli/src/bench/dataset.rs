@@ -1,0 +1,501 @@
+//! The `market bench-api` data set and the run as a whole.
+//!
+//! Default mode, on a fresh database `market_bench_<time>` created on the server `DATABASE_URL`
+//! points at (dropped at the end unless `--keep-db`):
+//! 1. migrations (`shared::admin::migrate`), the real catalogue (`catalog::parse_file`, first N products);
+//! 2. size mapping: a StockX and an Alias variant link for every size of every product, all
+//!    marketplace links `matched`;
+//! 3. history through the real write path: `store::write_snapshot` for every observation, oldest
+//!    first, `--days` back, at each product's tier cadence (hot: `--obs-per-day`, warm: daily,
+//!    cold: weekly), prices following per-size random walks (changed observations only reach
+//!    `price_history`, as in production);
+//! 4. ECB rates and one user with `--items` inventory items;
+//! 5. a fixed number of handler calls (`market_api::handle`, `inventory_api::handle`) with states
+//!    from their own `State::from_env()`, timing handler + database per call, counting database round
+//!    trips (the states' counters) and response bytes (raw JSON and gzip as sent);
+//! 6. storage per table and per stored observation.
+//!
+//! `--setup-only` runs steps 2-4 against the database `DATABASE_URL` names (migrated and seeded
+//! with `market seed` beforehand) and keeps it. `--write-load SECS` runs the sync write path
+//! (snapshot + link/product bookkeeping, one transaction per product, as the worker commits) at
+//! `--write-rate` per second against that database while sampling lock waits every 100 ms.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use chrono::{DateTime, Duration as ChronoDuration, TimeZone, Utc};
+use shared::core::db::{DbSettings, Type};
+use shared::core::domain::{Currency, Marketplace, Region};
+use shared::core::tier::Tier;
+use shared::marketplaces::snapshot::{MarketSnapshot, Quote};
+use shared::sync::store;
+use tokio_postgres::Client;
+
+use super::*;
+
+// --- setup ------------------------------------------------------------------------------------
+
+/// One size of one product on one marketplace, with its random walk.
+pub(crate) struct Series {
+    pub(crate) ext: String,
+    pub(crate) listed: bool,
+    pub(crate) ask: f64,
+    pub(crate) bid_ratio: f64,
+    pub(crate) last: Option<f64>,
+    pub(crate) has_bid: bool,
+}
+
+/// One product's plan, its observation times and its PRNG seed.
+type WriterJob = (ProductPlan, Vec<DateTime<Utc>>, u64);
+
+pub(crate) struct ProductPlan {
+    pub(crate) id: i32,
+    pub(crate) tier: Tier,
+    /// Per marketplace (StockX, Alias).
+    pub(crate) series: [Vec<Series>; 2],
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct WriteTotals {
+    pub(crate) snapshots: u64,
+    pub(crate) quotes: u64,
+    pub(crate) history: i64,
+    pub(crate) latest: i64,
+    pub(crate) rollups: i64,
+}
+
+impl std::ops::AddAssign for WriteTotals {
+    fn add_assign(&mut self, o: Self) {
+        self.snapshots += o.snapshots;
+        self.quotes += o.quotes;
+        self.history += o.history;
+        self.latest += o.latest;
+        self.rollups += o.rollups;
+    }
+}
+
+pub(crate) fn round_price(v: f64) -> i64 {
+    ((v / 100.0).round() as i64 * 100).max(1_000)
+}
+
+/// Advances one series by one observation and returns its quote (None: no data for the size).
+pub(crate) fn step(s: &mut Series, rng: &mut Rng) -> Option<Quote> {
+    if s.listed {
+        if rng.chance(0.015) {
+            s.listed = false;
+        }
+    } else if rng.chance(0.25) {
+        s.listed = true;
+    }
+    if rng.chance(0.35) {
+        s.ask *= 1.0 + rng.signed() * 0.03 + 0.001;
+        if rng.chance(0.5) {
+            s.bid_ratio = 0.82 + rng.unit() * 0.1;
+        }
+    }
+    if rng.chance(0.12) {
+        let bid = s.ask * s.bid_ratio;
+        s.last = Some(bid + (s.ask - bid) * rng.unit());
+    }
+    let ask = s.listed.then(|| round_price(s.ask));
+    let bid = (s.has_bid && s.listed).then(|| round_price(s.ask * s.bid_ratio));
+    let last = s.last.map(round_price);
+    if ask.is_none() && bid.is_none() && last.is_none() {
+        return None;
+    }
+    Some(Quote {
+        external_variant_id: s.ext.clone(),
+        lowest_ask: ask,
+        highest_bid: bid,
+        last_sale: last,
+    })
+}
+
+/// Observation times of a product over the last `days` days, oldest first.
+pub(crate) fn schedule(
+    tier: Tier,
+    days: u32,
+    obs_per_day: u32,
+    now: DateTime<Utc>,
+    rng: &mut Rng,
+) -> Vec<DateTime<Utc>> {
+    let today = now.date_naive();
+    let offset = rng.below(7) as u32;
+    let mut out = Vec::new();
+    for back in (0..days).rev() {
+        let day = today - ChronoDuration::days(i64::from(back));
+        let midnight = Utc.from_utc_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default());
+        let slots: Vec<i64> = match tier {
+            Tier::Hot => {
+                let n = obs_per_day.max(1);
+                (0..n).map(|k| i64::from(k * 86_400 / n)).collect()
+            }
+            Tier::Warm => vec![3 * 3600],
+            Tier::Cold if (back + offset).is_multiple_of(7) => vec![5 * 3600],
+            Tier::Cold => vec![],
+        };
+        for s in slots {
+            let jitter = rng.below(1_800) as i64;
+            let at = midnight + ChronoDuration::seconds(s + jitter);
+            if at < now - ChronoDuration::minutes(1) {
+                out.push(at);
+            }
+        }
+    }
+    out
+}
+
+pub(crate) async fn write_product(
+    c: &Client,
+    plan: &mut ProductPlan,
+    times: &[DateTime<Utc>],
+    rng: &mut Rng,
+) -> anyhow::Result<WriteTotals> {
+    let mut t = WriteTotals::default();
+    for at in times {
+        for (i, marketplace) in [Marketplace::StockX, Marketplace::Alias]
+            .into_iter()
+            .enumerate()
+        {
+            let quotes: Vec<Quote> = plan.series[i]
+                .iter_mut()
+                .filter_map(|s| step(s, rng))
+                .collect();
+            let snapshot = MarketSnapshot {
+                marketplace,
+                external_product_id: format!("{}-{}", marketplace.code(), plan.id),
+                region: Region::US,
+                currency: Currency::USD,
+                observed_at: *at,
+                quotes,
+            };
+            let w = store::write_snapshot(c, plan.id, &snapshot).await?;
+            t.snapshots += 1;
+            t.quotes += snapshot.quotes.len() as u64;
+            t.history += w.history_written;
+            t.latest += w.latest_written;
+            t.rollups += w.rollups_written;
+        }
+    }
+    Ok(t)
+}
+
+pub struct SetupReport {
+    pub(crate) products: usize,
+    pub(crate) variants: usize,
+    pub(crate) totals: WriteTotals,
+    pub(crate) items: usize,
+    pub(crate) history_secs: f64,
+    pub(crate) total_secs: f64,
+}
+
+/// Steps 2-4 on an already migrated and catalogue-seeded database.
+pub(crate) async fn setup(
+    settings: &DbSettings,
+    args: &BenchApiArgs,
+) -> anyhow::Result<SetupReport> {
+    let started = Instant::now();
+    let c = settings.connect().await?;
+    let now = Utc::now();
+    q(
+        &c,
+        "SELECT market.ensure_price_history_partitions((now() AT TIME ZONE 'UTC')::date - $1::int - 1, $1::int + 3)",
+        &[(&(args.days as i32), Type::INT4)],
+    )
+    .await?;
+    let limit = args.products as i64;
+    let rows = q(
+        &c,
+        "SELECT id, coalesce(retail_price_minor, 15000) FROM market.products ORDER BY id LIMIT $1",
+        &[(&limit, Type::INT8)],
+    )
+    .await?;
+    let ids: Vec<i32> = rows.iter().map(|r| r.get(0)).collect();
+    let retail: BTreeMap<i32, i64> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    anyhow::ensure!(!ids.is_empty(), "no products: run `market seed` first");
+
+    // Size mapping: StockX variant ids and Alias pricing sizes, both marketplaces matched.
+    q(
+        &c,
+        "WITH m(id) AS (VALUES (1::smallint), (2::smallint))
+         INSERT INTO market.variant_links (variant_id, marketplace_id, external_variant_id, size_label)
+         SELECT v.id, m.id,
+                CASE m.id WHEN 1 THEN 'sx-' || v.id ELSE coalesce(v.us_m, v.size_value)::text END,
+                v.size_value::text
+         FROM market.size_variants v CROSS JOIN m
+         WHERE v.product_id = ANY($1)
+         ON CONFLICT DO NOTHING",
+        &[(&ids, Type::INT4_ARRAY)],
+    )
+    .await?;
+    q(
+        &c,
+        "WITH m(id, code) AS (VALUES (1::smallint, 'sx'), (2::smallint, 'al'))
+         INSERT INTO market.marketplace_links (product_id, marketplace_id, status, external_id, matched_at, variants_mapped_at)
+         SELECT p, m.id, 'matched', m.code || '-' || p, now(), now()
+         FROM unnest($1::int[]) AS p CROSS JOIN m
+         ON CONFLICT (product_id, marketplace_id) DO UPDATE SET status = 'matched',
+           external_id = EXCLUDED.external_id, matched_at = EXCLUDED.matched_at",
+        &[(&ids, Type::INT4_ARRAY)],
+    )
+    .await?;
+
+    // Tiers and the per-size random walks.
+    let mut rng = Rng(args.seed);
+    let links = q(
+        &c,
+        "SELECT v.product_id, v.size_value::float8, l.marketplace_id, l.external_variant_id
+         FROM market.size_variants v JOIN market.variant_links l ON l.variant_id = v.id
+         WHERE v.product_id = ANY($1)
+         ORDER BY v.product_id, l.marketplace_id, v.size_system, v.size_value",
+        &[(&ids, Type::INT4_ARRAY)],
+    )
+    .await?;
+    let mut plans: BTreeMap<i32, ProductPlan> = BTreeMap::new();
+    for (n, id) in ids.iter().enumerate() {
+        let bucket = (n * 100 / ids.len()) as u32;
+        let tier = if bucket < args.hot_pct {
+            Tier::Hot
+        } else if bucket < args.hot_pct + args.warm_pct {
+            Tier::Warm
+        } else {
+            Tier::Cold
+        };
+        plans.insert(
+            *id,
+            ProductPlan {
+                id: *id,
+                tier,
+                series: [Vec::new(), Vec::new()],
+            },
+        );
+    }
+    let mut variants = 0usize;
+    for r in &links {
+        let pid: i32 = r.get(0);
+        let size: f64 = r.get(1);
+        let mp: i16 = r.get(2);
+        let ext: String = r.get(3);
+        let Some(plan) = plans.get_mut(&pid) else {
+            continue;
+        };
+        let base = retail.get(&pid).copied().unwrap_or(15_000) as f64;
+        let hype = 0.8 + rng.unit() * 1.6;
+        let edge = 1.0 + 0.04 * (size - 10.0).abs();
+        let popular = (size - 10.0).abs() <= 3.0;
+        let m = if mp == 1 { 1.0 } else { 0.97 };
+        let series = Series {
+            ext,
+            listed: rng.chance(if popular { 0.95 } else { 0.55 }),
+            ask: base * hype * edge * m,
+            bid_ratio: 0.82 + rng.unit() * 0.1,
+            last: None,
+            has_bid: rng.chance(0.7),
+        };
+        plan.series[usize::from(mp == 2)].push(series);
+        if mp == 1 {
+            variants += 1;
+        }
+    }
+    for tier in [Tier::Hot, Tier::Warm, Tier::Cold] {
+        let ids: Vec<i32> = plans
+            .values()
+            .filter(|p| p.tier == tier)
+            .map(|p| p.id)
+            .collect();
+        q(
+            &c,
+            "UPDATE market.products SET tier = $2, tier_changed_at = now() WHERE id = ANY($1)",
+            &[(&ids, Type::INT4_ARRAY), (&tier.code(), Type::TEXT)],
+        )
+        .await?;
+    }
+
+    // History through the write path, one connection per writer, products split across them;
+    // each product's observations in time order.
+    let history_started = Instant::now();
+    let writers = args.writers.max(1);
+    let mut groups: Vec<Vec<WriterJob>> = (0..writers).map(|_| Vec::new()).collect();
+    for (n, (_, plan)) in plans.into_iter().enumerate() {
+        let times = schedule(plan.tier, args.days, args.obs_per_day, now, &mut rng);
+        groups[n % writers].push((plan, times, rng.next_u64()));
+    }
+    let mut tasks = Vec::new();
+    for group in groups {
+        let settings = settings.clone();
+        tasks.push(tokio::spawn(async move {
+            let c = settings.connect().await?;
+            // Generated history is bulk work; the API reads are what the benchmark measures.
+            q(
+                &c,
+                "SELECT set_config('synchronous_commit', 'off', false)",
+                &[],
+            )
+            .await?;
+            let mut t = WriteTotals::default();
+            for (mut plan, times, seed) in group {
+                let mut rng = Rng(seed);
+                t += write_product(&c, &mut plan, &times, &mut rng).await?;
+            }
+            anyhow::Ok(t)
+        }));
+    }
+    let mut totals = WriteTotals::default();
+    for t in tasks {
+        totals += t.await??;
+    }
+    let history_secs = history_started.elapsed().as_secs_f64();
+
+    // Sync bookkeeping as the worker leaves it.
+    q(
+        &c,
+        "WITH o AS (
+           SELECT product_id, marketplace_id, max(observed_at) AS at
+           FROM market.market_observations WHERE product_id = ANY($1) GROUP BY 1, 2
+         ), l AS (
+           UPDATE market.marketplace_links l SET last_synced_at = o.at, next_due_at = o.at + interval '6 hours'
+           FROM o WHERE l.product_id = o.product_id AND l.marketplace_id = o.marketplace_id
+           RETURNING 1
+         )
+         UPDATE market.products p SET last_synced_at = x.at
+         FROM (SELECT product_id, max(at) AS at FROM o GROUP BY 1) x
+         WHERE p.id = x.product_id",
+        &[(&ids, Type::INT4_ARRAY)],
+    )
+    .await?;
+
+    // ECB rates for the last 5 days.
+    let quotes = [
+        ("USD", 1.0850),
+        ("GBP", 0.8500),
+        ("JPY", 160.0),
+        ("KRW", 1450.0),
+        ("AUD", 1.65),
+        ("CAD", 1.47),
+        ("CHF", 0.95),
+        ("HKD", 8.45),
+        ("SGD", 1.45),
+        ("NZD", 1.80),
+        ("MXN", 19.5),
+        ("CNY", 7.80),
+        ("SEK", 11.3),
+        ("NOK", 11.6),
+        ("DKK", 7.46),
+        ("PLN", 4.30),
+    ];
+    let (mut dates, mut codes, mut rates) = (Vec::new(), Vec::new(), Vec::new());
+    for back in 1..=5i64 {
+        for (code, rate) in quotes {
+            dates.push((now - ChronoDuration::days(back)).date_naive());
+            codes.push(code);
+            rates.push(format!("{:.8}", rate * (1.0 + 0.001 * back as f64)));
+        }
+    }
+    q(
+        &c,
+        "INSERT INTO market.fx_rates (rate_date, base, quote, rate)
+         SELECT d, 'EUR', c, r::numeric FROM unnest($1::date[], $2::text[], $3::text[]) AS t(d, c, r)
+         ON CONFLICT DO NOTHING",
+        &[
+            (&dates, Type::DATE_ARRAY),
+            (&codes, Type::TEXT_ARRAY),
+            (&rates, Type::TEXT_ARRAY),
+        ],
+    )
+    .await?;
+
+    // The benchmark user's inventory.
+    let codes = q(
+        &c,
+        "SELECT style_code FROM market.products WHERE id = ANY($1) ORDER BY id",
+        &[(&ids, Type::INT4_ARRAY)],
+    )
+    .await?;
+    let codes: Vec<String> = codes.iter().map(|r| r.get(0)).collect();
+    let (mut style, mut size, mut unit, mut price, mut cur, mut status) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    for n in 0..args.items {
+        let code = if rng.chance(0.03) {
+            format!("ZZ{:04}-{:03}", n, n % 1000)
+        } else {
+            let c = &codes[rng.below(codes.len())];
+            match rng.below(10) {
+                0 => c.to_lowercase(),
+                1 => c.replace('-', " "),
+                _ => c.clone(),
+            }
+        };
+        style.push(code);
+        let us = 7.0 + rng.below(13) as f64 * 0.5;
+        let (s, u) = match rng.below(20) {
+            0 | 1 => (format!("{}", us - 1.0), "UK"),
+            2 => (format!("{}", (us + 33.0).round()), "EU"),
+            _ => (format!("{us}"), "US"),
+        };
+        size.push(s);
+        unit.push(u);
+        price.push(format!("{:.2}", 90.0 + rng.unit() * 300.0));
+        cur.push(match rng.below(20) {
+            0 | 1 => "GBP",
+            2 => "EUR",
+            _ => "USD",
+        });
+        status.push(match rng.below(100) {
+            0..=79 => "in_stock",
+            80..=91 => "consigned",
+            _ => "sold",
+        });
+    }
+    q(
+        &c,
+        "DELETE FROM market.inventory_items WHERE user_id = $1::text::uuid",
+        &[(&BENCH_USER, Type::TEXT)],
+    )
+    .await?;
+    q(
+        &c,
+        "INSERT INTO market.inventory_items (user_id, style_id, size, size_unit, purchase_price,
+                                             purchase_currency, status, created_at)
+         SELECT $1::text::uuid, s, z, u, p::numeric, c, st, now() - make_interval(secs => n)
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+           WITH ORDINALITY AS t(s, z, u, p, c, st, n)",
+        &[
+            (&BENCH_USER, Type::TEXT),
+            (&style, Type::TEXT_ARRAY),
+            (&size, Type::TEXT_ARRAY),
+            (&unit, Type::TEXT_ARRAY),
+            (&price, Type::TEXT_ARRAY),
+            (&cur, Type::TEXT_ARRAY),
+            (&status, Type::TEXT_ARRAY),
+        ],
+    )
+    .await?;
+    q(
+        &c,
+        "REFRESH MATERIALIZED VIEW market.product_market_summary",
+        &[],
+    )
+    .await?;
+    // Autovacuum would get there too; statistics make the plans the ones production gets.
+    for t in [
+        "market.price_history",
+        "market.latest_prices",
+        "market.daily_rollups",
+        "market.products",
+        "market.size_variants",
+        "market.variant_links",
+        "market.inventory_items",
+        "market.marketplace_links",
+        "market.fx_rates",
+    ] {
+        q(&c, &format!("VACUUM (ANALYZE) {t}"), &[]).await?;
+    }
+    Ok(SetupReport {
+        products: ids.len(),
+        variants,
+        totals,
+        items: args.items,
+        history_secs,
+        total_secs: started.elapsed().as_secs_f64(),
+    })
+}

@@ -1,0 +1,395 @@
+//! StockX OAuth tokens shared by every Lambda instance through `market.marketplace_credentials`.
+//!
+//! - The access token and its expiry are stored so instances reuse one token instead of each
+//!   refreshing; it is refreshed 5 minutes before expiry.
+//! - StockX refresh tokens may rotate: a refresh that returns a new one must persist it, or the
+//!   next refresh fails. Refreshes run inside a transaction holding `SELECT ... FOR UPDATE` on the
+//!   row, so two instances refreshing at once serialize: the second sees the first's fresh token
+//!   and uses it instead of spending the (now invalid) old refresh token.
+//! - `400 invalid_grant` means a human must consent again: the row gets `needs_reauth = true`
+//!   with a reason, one error line is logged, and StockX calls fail fast as `Disabled` until
+//!   [`reconsent`] stores a new refresh token.
+//!
+//! Tokens never reach logs or error messages.
+
+use std::time::{Duration, Instant};
+
+use tokio::sync::Mutex;
+use tokio_postgres::types::Type;
+
+use super::config::StockxConfig;
+use super::wire::{TokenError, TokenResponse};
+use crate::core::db::DbPool;
+use crate::core::domain::Marketplace;
+use crate::marketplaces::config::Secret;
+use crate::marketplaces::error::ProviderError;
+use crate::marketplaces::normalize::decode;
+use crate::marketplaces::transport::{send, RawResponse};
+
+const M: Marketplace = Marketplace::StockX;
+/// Refresh this long before the access token expires.
+pub const REFRESH_MARGIN: Duration = Duration::from_secs(300);
+/// Lifetime assumed when the token response has no `expires_in`.
+const DEFAULT_EXPIRES_IN: i64 = 3600;
+
+const SEED_SQL: &str = "
+INSERT INTO market.marketplace_credentials (marketplace_id, refresh_token) VALUES ($1, $2)
+ON CONFLICT (marketplace_id) DO UPDATE SET refresh_token = EXCLUDED.refresh_token, updated_at = now()
+WHERE market.marketplace_credentials.refresh_token IS NULL AND NOT market.marketplace_credentials.needs_reauth";
+
+/// Columns: access token, ms until it expires, needs_reauth, reason, has refresh token.
+const LOAD_SQL: &str = "
+SELECT access_token,
+       (extract(epoch FROM (access_token_expires_at - clock_timestamp())) * 1000)::int8,
+       needs_reauth, reauth_reason, refresh_token
+FROM market.marketplace_credentials WHERE marketplace_id = $1";
+
+const STORE_SQL: &str = "
+UPDATE market.marketplace_credentials
+SET access_token = $2,
+    access_token_expires_at = clock_timestamp() + $3 * interval '1 second',
+    rotated_at = CASE WHEN $4::text IS NOT NULL AND $4::text IS DISTINCT FROM refresh_token
+                      THEN clock_timestamp() ELSE rotated_at END,
+    refresh_token = coalesce($4::text, refresh_token),
+    updated_at = clock_timestamp()
+WHERE marketplace_id = $1";
+
+const REAUTH_SQL: &str = "
+UPDATE market.marketplace_credentials
+SET needs_reauth = true, reauth_reason = $2, access_token = NULL, access_token_expires_at = NULL,
+    updated_at = clock_timestamp()
+WHERE marketplace_id = $1";
+
+const RECONSENT_SQL: &str = "
+INSERT INTO market.marketplace_credentials (marketplace_id, refresh_token) VALUES ($1, $2)
+ON CONFLICT (marketplace_id) DO UPDATE
+SET refresh_token = EXCLUDED.refresh_token, access_token = NULL, access_token_expires_at = NULL,
+    needs_reauth = false, reauth_reason = NULL, rotated_at = clock_timestamp(), updated_at = clock_timestamp()";
+
+struct Cached {
+    token: Secret,
+    refresh_at: Instant,
+}
+
+/// Outcome of one call to the token endpoint.
+enum Grant {
+    Issued(TokenResponse),
+    InvalidGrant(String),
+}
+
+/// Hands out valid StockX access tokens.
+pub struct StockxTokens {
+    pool: DbPool,
+    http: reqwest::Client,
+    cfg: StockxConfig,
+    cache: Mutex<Option<Cached>>,
+    seeded: tokio::sync::OnceCell<()>,
+}
+
+struct Stored {
+    access_token: Option<String>,
+    remaining_ms: Option<i64>,
+    needs_reauth: bool,
+    reason: Option<String>,
+    refresh_token: Option<String>,
+}
+
+impl Stored {
+    fn from_row(r: &tokio_postgres::Row) -> Self {
+        Stored {
+            access_token: r.get(0),
+            remaining_ms: r.get(1),
+            needs_reauth: r.get(2),
+            reason: r.get(3),
+            refresh_token: r.get(4),
+        }
+    }
+
+    /// The stored access token when it is valid for longer than the refresh margin.
+    fn fresh(&self) -> Option<(Secret, Duration)> {
+        let remaining = Duration::from_millis(self.remaining_ms.filter(|ms| *ms > 0)? as u64);
+        let token = self.access_token.as_ref().filter(|t| !t.is_empty())?;
+        (remaining > REFRESH_MARGIN)
+            .then(|| (Secret::new(token.clone()), remaining - REFRESH_MARGIN))
+    }
+
+    fn disabled(&self) -> ProviderError {
+        ProviderError::Disabled {
+            marketplace: M,
+            reason: format!(
+                "StockX needs a human to re-consent ({})",
+                self.reason.as_deref().unwrap_or("refresh token rejected")
+            ),
+        }
+    }
+}
+
+impl StockxTokens {
+    pub fn new(pool: DbPool, http: reqwest::Client, cfg: StockxConfig) -> Self {
+        StockxTokens {
+            pool,
+            http,
+            cfg,
+            cache: Mutex::new(None),
+            seeded: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    async fn conn(&self) -> Result<crate::core::db::PooledClient, ProviderError> {
+        self.pool.get().await.map_err(|e| ProviderError::db(M, e))
+    }
+
+    /// Stores the configured initial refresh token when the database has none yet.
+    async fn seed(&self) -> Result<(), ProviderError> {
+        self.seeded
+            .get_or_try_init(|| async {
+                if let Some(rt) = &self.cfg.initial_refresh_token {
+                    let client = self.conn().await?;
+                    client
+                        .query_typed(
+                            SEED_SQL,
+                            &[(&M.id(), Type::INT2), (&rt.expose(), Type::TEXT)],
+                        )
+                        .await
+                        .map_err(|e| ProviderError::db(M, e))?;
+                }
+                Ok::<(), ProviderError>(())
+            })
+            .await
+            .map(|_| ())
+    }
+
+    /// A valid access token: from memory, else from the database, else freshly refreshed.
+    pub async fn access_token(&self) -> Result<Secret, ProviderError> {
+        let mut cache = self.cache.lock().await;
+        if let Some(c) = cache.as_ref() {
+            if Instant::now() < c.refresh_at {
+                return Ok(c.token.clone());
+            }
+        }
+        self.seed().await?;
+        let stored = {
+            let client = self.conn().await?;
+            let rows = client
+                .query_typed(LOAD_SQL, &[(&M.id(), Type::INT2)])
+                .await
+                .map_err(|e| ProviderError::db(M, e))?;
+            rows.first().map(Stored::from_row)
+        };
+        if let Some(s) = &stored {
+            if s.needs_reauth {
+                return Err(s.disabled());
+            }
+            if let Some((token, valid_for)) = s.fresh() {
+                *cache = Some(Cached {
+                    token: token.clone(),
+                    refresh_at: Instant::now() + valid_for,
+                });
+                return Ok(token);
+            }
+        }
+        let (token, valid_for) = self.refresh(None).await?;
+        *cache = Some(Cached {
+            token: token.clone(),
+            refresh_at: Instant::now() + valid_for,
+        });
+        Ok(token)
+    }
+
+    /// Called after a 401 with the token that was rejected: refreshes unless another instance
+    /// already replaced that token, and returns the token to retry with.
+    pub async fn after_unauthorized(&self, rejected: &Secret) -> Result<Secret, ProviderError> {
+        let mut cache = self.cache.lock().await;
+        *cache = None;
+        let (token, valid_for) = self.refresh(Some(rejected)).await?;
+        *cache = Some(Cached {
+            token: token.clone(),
+            refresh_at: Instant::now() + valid_for,
+        });
+        Ok(token)
+    }
+
+    /// Refreshes under the row lock. Returns the token and how long it may be used.
+    async fn refresh(
+        &self,
+        rejected: Option<&Secret>,
+    ) -> Result<(Secret, Duration), ProviderError> {
+        self.seed().await?;
+        let mut client = self.conn().await?;
+        let tx = client
+            .transaction()
+            .await
+            .map_err(|e| ProviderError::db(M, e))?;
+        let rows = tx
+            .query_typed(&format!("{LOAD_SQL} FOR UPDATE"), &[(&M.id(), Type::INT2)])
+            .await
+            .map_err(|e| ProviderError::db(M, e))?;
+        let Some(stored) = rows.first().map(Stored::from_row) else {
+            return Err(ProviderError::Disabled {
+                marketplace: M,
+                reason: "no StockX refresh token stored or configured (STOCKX_REFRESH_TOKEN)"
+                    .into(),
+            });
+        };
+        if stored.needs_reauth {
+            return Err(stored.disabled());
+        }
+        // Another instance refreshed while we waited for the lock: use its token.
+        if let Some((token, valid_for)) = stored.fresh() {
+            if rejected != Some(&token) {
+                tx.commit().await.map_err(|e| ProviderError::db(M, e))?;
+                return Ok((token, valid_for));
+            }
+        }
+        let Some(refresh_token) = stored.refresh_token.clone().filter(|t| !t.is_empty()) else {
+            return Err(ProviderError::Disabled {
+                marketplace: M,
+                reason: "no StockX refresh token stored or configured (STOCKX_REFRESH_TOKEN)"
+                    .into(),
+            });
+        };
+        match self.call_token_endpoint(&refresh_token).await? {
+            Grant::Issued(tok) => {
+                let expires_in = tok
+                    .expires_in
+                    .filter(|s| *s > 0)
+                    .unwrap_or(DEFAULT_EXPIRES_IN);
+                let new_refresh = tok.refresh_token.clone().filter(|t| !t.is_empty());
+                tx.query_typed(
+                    STORE_SQL,
+                    &[
+                        (&M.id(), Type::INT2),
+                        (&tok.access_token, Type::TEXT),
+                        (&expires_in, Type::INT8),
+                        (&new_refresh, Type::TEXT),
+                    ],
+                )
+                .await
+                .map_err(|e| ProviderError::db(M, e))?;
+                if let Err(e) = tx.commit().await {
+                    // The provider may already have invalidated the old refresh token.
+                    tracing::error!(error = %e, "StockX token refreshed but could not be stored");
+                    return Err(ProviderError::db(M, e));
+                }
+                tracing::info!(
+                    expires_in,
+                    rotated = new_refresh.is_some(),
+                    "StockX access token refreshed"
+                );
+                let lifetime = Duration::from_secs(expires_in as u64);
+                // A token shorter-lived than the margin is still used once rather than looping.
+                let valid_for = lifetime.saturating_sub(REFRESH_MARGIN).max(lifetime / 2);
+                Ok((Secret::new(tok.access_token), valid_for))
+            }
+            Grant::InvalidGrant(description) => {
+                let reason = format!("refresh token rejected (invalid_grant: {description})");
+                tx.query_typed(REAUTH_SQL, &[(&M.id(), Type::INT2), (&reason, Type::TEXT)])
+                    .await
+                    .map_err(|e| ProviderError::db(M, e))?;
+                tx.commit().await.map_err(|e| ProviderError::db(M, e))?;
+                tracing::error!(
+                    marketplace = "stockx",
+                    reason = %reason,
+                    "StockX disabled: a human must re-consent and store a new refresh token"
+                );
+                Err(ProviderError::Auth {
+                    marketplace: M,
+                    detail: reason,
+                })
+            }
+        }
+    }
+
+    async fn call_token_endpoint(&self, refresh_token: &str) -> Result<Grant, ProviderError> {
+        let url = format!("{}/oauth/token", self.cfg.auth_base.trim_end_matches('/'));
+        let form = [
+            ("grant_type", "refresh_token"),
+            ("client_id", self.cfg.client_id.as_str()),
+            ("client_secret", self.cfg.client_secret.expose()),
+            ("audience", "gateway.stockx.com"),
+            ("refresh_token", refresh_token),
+        ];
+        let RawResponse { status, body, .. } = send(M, self.http.post(url).form(&form)).await?;
+        if status.is_success() {
+            // The body holds tokens: on failure report the shape problem, never the content.
+            return serde_json::from_slice::<TokenResponse>(&body)
+                .ok()
+                .filter(|t| !t.access_token.is_empty())
+                .map(Grant::Issued)
+                .ok_or_else(|| ProviderError::Malformed {
+                    marketplace: M,
+                    detail: "token response is not a token".into(),
+                    excerpt: "<withheld: token endpoint>".into(),
+                });
+        }
+        let err: Option<TokenError> = decode(M, &body).ok();
+        let code = err
+            .as_ref()
+            .and_then(|e| e.error.clone())
+            .unwrap_or_default();
+        let description = err
+            .and_then(|e| e.error_description)
+            .unwrap_or_default()
+            .chars()
+            .take(200)
+            .collect::<String>();
+        match status.as_u16() {
+            400 | 401 | 403 if code == "invalid_grant" => Ok(Grant::InvalidGrant(description)),
+            429 => Err(ProviderError::RateLimited {
+                marketplace: M,
+                retry_after: None,
+                detail: "token endpoint throttled".into(),
+            }),
+            s if s == 408 || s >= 500 => Err(ProviderError::Retryable {
+                marketplace: M,
+                detail: format!("token endpoint HTTP {s}"),
+            }),
+            s => Err(ProviderError::Auth {
+                marketplace: M,
+                detail: format!("token endpoint HTTP {s}: {code} {description}"),
+            }),
+        }
+    }
+}
+
+/// Stores a refresh token from a new human consent and re-enables StockX.
+pub async fn reconsent(pool: &DbPool, refresh_token: &str) -> Result<(), ProviderError> {
+    let client = pool.get().await.map_err(|e| ProviderError::db(M, e))?;
+    client
+        .query_typed(
+            RECONSENT_SQL,
+            &[(&M.id(), Type::INT2), (&refresh_token, Type::TEXT)],
+        )
+        .await
+        .map_err(|e| ProviderError::db(M, e))?;
+    Ok(())
+}
+
+/// Credential status for dashboards and tests (no token values).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialStatus {
+    pub needs_reauth: bool,
+    pub reauth_reason: Option<String>,
+    pub has_refresh_token: bool,
+    pub access_token_valid_ms: Option<i64>,
+}
+
+pub async fn credential_status(
+    pool: &DbPool,
+    m: Marketplace,
+) -> Result<Option<CredentialStatus>, ProviderError> {
+    let client = pool.get().await.map_err(|e| ProviderError::db(m, e))?;
+    let rows = client
+        .query_typed(LOAD_SQL, &[(&m.id(), Type::INT2)])
+        .await
+        .map_err(|e| ProviderError::db(m, e))?;
+    Ok(rows
+        .first()
+        .map(Stored::from_row)
+        .map(|s| CredentialStatus {
+            needs_reauth: s.needs_reauth,
+            reauth_reason: s.reason,
+            has_refresh_token: s.refresh_token.is_some_and(|t| !t.is_empty()),
+            access_token_valid_ms: s.remaining_ms,
+        }))
+}

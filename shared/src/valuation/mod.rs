@@ -1,0 +1,6 @@
+//! Turning stored prices into what a seller gets: fee profiles and their defaults, FX conversion
+//! and payouts.
+
+pub mod fees;
+pub mod fx;
+pub mod payout;

@@ -1,0 +1,10 @@
+//! Both HTTP APIs through real Function URL events against a real database: the market page, search and history, the inventory and its auth, the OpenAPI contract, and request fuzzing.
+//!
+//! One test binary per area (`cargo test -p e2e-tests --test api`); each module is one concern.
+
+mod contract;
+mod inventory_auth;
+mod inventory_items;
+mod page;
+mod request_fuzz;
+mod search;

@@ -1,0 +1,483 @@
+//! market-api product page and history against a real database, through real Function URL events.
+
+use std::sync::atomic::Ordering;
+
+use e2e_tests::api::{self, get, seed_market, Resp};
+use e2e_tests::db::TestDb;
+use shared::api::Cors;
+use shared::valuation::fees::FeeSchedule;
+
+const ORIGIN: &str = "https://app.example.com";
+
+fn state(db: &TestDb) -> market_api::State {
+    market_api::State::new(db.pool(), Cors::new(ORIGIN), FeeSchedule::default())
+}
+
+async fn call(s: &market_api::State, path: &str, query: &str, headers: &[(&str, &str)]) -> Resp {
+    Resp::from_lambda(market_api::handle(s, get(path, query, headers)).await)
+}
+
+#[tokio::test]
+async fn page_has_hero_summary_sizes_history_and_freshness_in_one_round_trip() {
+    let db = TestDb::new().await;
+    let c = db.client().await;
+    seed_market(&c).await;
+    let s = state(&db);
+
+    let r = call(&s, "/v1/products/DZ5485-612", "", &[]).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(s.round_trips.load(Ordering::Relaxed), 1);
+    let v = r.json();
+    assert_eq!(v["currency"], "USD");
+    assert_eq!(v["market"], "US");
+    assert!(v["fx"].is_null(), "all-USD page needs no conversion");
+    assert_eq!(
+        v["product"]["name"],
+        "Jordan 1 Retro High OG Chicago Lost and Found"
+    );
+    assert_eq!(v["product"]["retail_minor"], 18_000);
+    assert_eq!(v["product"]["release_date"], "2022-11-19");
+    // Summary: lowest ask overall is Alias 215.00; highest bid StockX 200.00.
+    assert_eq!(v["summary"]["lowest_ask"]["marketplace"], "alias");
+    assert_eq!(v["summary"]["lowest_ask"]["amount_minor"], 21_500);
+    assert_eq!(v["summary"]["highest_bid"]["amount_minor"], 20_000);
+    let sx = &v["summary"]["marketplaces"][0];
+    assert_eq!(sx["marketplace"], "stockx");
+    assert_eq!(sx["lowest_ask_minor"], 22_400);
+    assert_eq!(sx["sizes_with_ask"], 2);
+    // 30-day change of the product's lowest ask: 200.00 -> 229.00.
+    assert_eq!(v["summary"]["change_30d"]["from_minor"], 20_000);
+    assert_eq!(v["summary"]["change_30d"]["to_minor"], 22_900);
+    assert_eq!(v["summary"]["change_30d"]["change_pct"], "14.50");
+    // Every size of the run, with per-marketplace quotes and the best payout.
+    let sizes = v["sizes"].as_array().unwrap();
+    assert_eq!(sizes.len(), 25);
+    let ten = sizes.iter().find(|s| s["label"] == "10").unwrap();
+    assert_eq!(ten["uk"], "9");
+    assert_eq!(ten["eu"], "44");
+    assert_eq!(ten["marketplaces"].as_array().unwrap().len(), 2);
+    assert_eq!(ten["best_ask"]["marketplace"], "alias");
+    // StockX at 224.00, level 1: 20.16 + 6.72 fees -> 197.12. Alias at 215.00: 20.43 commission,
+    // 5.00 seller fee, 5.50 cash-out -> 184.07. StockX pays more.
+    assert_eq!(ten["best_payout"]["marketplace"], "stockx");
+    assert_eq!(ten["best_payout"]["net_minor"], 19_712);
+    assert_eq!(ten["best_payout"]["fees_minor"], 2_688);
+    let four = sizes.iter().find(|s| s["label"] == "4").unwrap();
+    assert!(four["best_ask"].is_null() && four["marketplaces"].as_array().unwrap().is_empty());
+    // History: 30 daily points at product level; no size history without ?size=.
+    assert_eq!(v["history"]["scope"], "product");
+    assert_eq!(v["history"]["points"].as_array().unwrap().len(), 30);
+    assert!(v["size_history"].is_null());
+    assert_eq!(v["freshness"]["tier"], "hot");
+    assert_eq!(v["freshness"]["stale"], false);
+    assert_eq!(v["freshness"]["marketplaces"].as_array().unwrap().len(), 2);
+    let cc = r.header("cache-control").unwrap();
+    assert!(cc.starts_with("public, max-age="), "{cc}");
+}
+
+#[tokio::test]
+async fn any_spacing_or_hyphen_form_finds_the_page() {
+    let db = TestDb::new().await;
+    seed_market(&db.client().await).await;
+    let s = state(&db);
+    for form in [
+        "DZ5485-612",
+        "dz5485-612",
+        "DZ5485%20612",
+        "DZ5485612",
+        "dz5485_612",
+    ] {
+        let r = call(&s, &format!("/v1/products/{form}"), "", &[]).await;
+        assert_eq!(r.status, 200, "{form}");
+        assert_eq!(r.json()["style_code"], "DZ5485-612");
+    }
+}
+
+async fn viewed(c: &tokio_postgres::Client, id: i32) -> Option<chrono::DateTime<chrono::Utc>> {
+    c.query_typed(
+        "SELECT last_viewed_at FROM market.products WHERE id = $1",
+        &[(&id, tokio_postgres::types::Type::INT4)],
+    )
+    .await
+    .unwrap()[0]
+        .get(0)
+}
+
+#[tokio::test]
+async fn viewing_records_at_most_one_write_per_hour() {
+    let db = TestDb::new().await;
+    let c = db.client().await;
+    let f = seed_market(&c).await;
+    let s = state(&db);
+    assert!(viewed(&c, f.jordan).await.is_none());
+    assert_eq!(
+        call(&s, "/v1/products/DZ5485-612", "", &[]).await.status,
+        200
+    );
+    let first = viewed(&c, f.jordan).await.expect("view recorded");
+    assert_eq!(
+        call(&s, "/v1/products/DZ5485-612", "", &[]).await.status,
+        200
+    );
+    assert_eq!(
+        viewed(&c, f.jordan).await,
+        Some(first),
+        "second view within the hour writes nothing"
+    );
+    c.batch_execute(&format!(
+        "UPDATE market.products SET last_viewed_at = now() - interval '2 hours' WHERE id = {}",
+        f.jordan
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        call(&s, "/v1/products/DZ5485-612", "", &[]).await.status,
+        200
+    );
+    assert!(viewed(&c, f.jordan).await.unwrap() > first);
+}
+
+#[tokio::test]
+async fn uk_market_converts_to_one_currency_and_names_the_rate_date() {
+    let db = TestDb::new().await;
+    let f = seed_market(&db.client().await).await;
+    let s = state(&db);
+    let v = call(&s, "/v1/products/DZ5485-612", "market=UK", &[])
+        .await
+        .json();
+    assert_eq!(v["currency"], "GBP");
+    assert_eq!(v["fx"]["rate_date"], f.fx_date.to_string());
+    assert_eq!(v["fx"]["rates"]["USD"], "1.085");
+    let ten = v["sizes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["label"] == "10")
+        .unwrap()
+        .clone();
+    let sx = ten["marketplaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["marketplace"] == "stockx")
+        .unwrap()
+        .clone();
+    assert_eq!(sx["ask_minor"], 18_000, "StockX UK is already GBP");
+    let al = ten["marketplaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["marketplace"] == "alias")
+        .unwrap()
+        .clone();
+    // 215.00 USD * 0.85 / 1.085 = 168.433... GBP -> 168.43 (half away from zero).
+    assert_eq!(al["ask_minor"], 16_843);
+    assert_eq!(v["summary"]["lowest_ask"]["amount_minor"], 16_843);
+
+    // Explicit display currencies, including one without minor digits.
+    let eur = call(&s, "/v1/products/DZ5485-612", "currency=EUR", &[])
+        .await
+        .json();
+    assert_eq!(eur["currency"], "EUR");
+    assert_eq!(eur["summary"]["lowest_ask"]["amount_minor"], 19_816); // 215.00 / 1.085 = 198.156
+    let jpy = call(&s, "/v1/products/DZ5485-612", "currency=jpy", &[])
+        .await
+        .json();
+    assert_eq!(jpy["minor_digits"], 0);
+    assert_eq!(jpy["summary"]["lowest_ask"]["amount_minor"], 31_705); // 215 * 160 / 1.085 = 31705.07
+}
+
+#[tokio::test]
+async fn missing_fx_rates_give_503_not_a_wrong_number() {
+    let db = TestDb::new().await;
+    let c = db.client().await;
+    seed_market(&c).await;
+    c.batch_execute("DELETE FROM market.fx_rates")
+        .await
+        .unwrap();
+    let s = state(&db);
+    assert_eq!(
+        call(&s, "/v1/products/DZ5485-612", "", &[]).await.status,
+        200
+    );
+    let r = call(&s, "/v1/products/DZ5485-612", "currency=CHF", &[]).await;
+    r.problem(503);
+    assert!(r.header("retry-after").is_some());
+}
+
+#[tokio::test]
+async fn stale_flags_follow_the_tier() {
+    let db = TestDb::new().await;
+    seed_market(&db.client().await).await;
+    let s = state(&db);
+    let warm = call(&s, "/v1/products/DD1391-100", "", &[]).await.json();
+    assert_eq!(warm["freshness"]["tier"], "warm");
+    assert_eq!(warm["freshness"]["cadence_hours"], 24);
+    assert_eq!(
+        warm["freshness"]["stale"], true,
+        "synced 30 h ago, cadence 24 h"
+    );
+    let cold = call(&s, "/v1/products/FZ5000-100", "", &[]).await.json();
+    assert_eq!(cold["freshness"]["stale"], true, "never synced");
+    assert!(cold["freshness"]["last_synced_at"].is_null());
+    assert!(cold["summary"]["lowest_ask"].is_null());
+    assert!(cold["summary"]["change_30d"].is_null());
+}
+
+#[tokio::test]
+async fn a_configured_cadence_moves_stale_flags_and_cache_lifetime_together() {
+    let db = TestDb::new().await;
+    seed_market(&db.client().await).await;
+    let mut s = state(&db);
+    // As if SYNC_WARM_HOURS=36: the warm product synced 30 h ago is fresh, and a shared cache
+    // may keep the page (the next sync is 6 h away: the 5-minute cap applies).
+    s.cadences = shared::core::tier::Cadences {
+        warm: std::time::Duration::from_secs(36 * 3600),
+        ..Default::default()
+    };
+    let r = call(&s, "/v1/products/DD1391-100", "", &[]).await;
+    let v = r.json();
+    assert_eq!(v["freshness"]["cadence_hours"], 36);
+    assert_eq!(
+        v["freshness"]["stale"], false,
+        "synced 30 h ago, cadence 36 h"
+    );
+    let cc = r.header("cache-control").unwrap();
+    assert!(cc.starts_with("public, max-age=300"), "{cc}");
+    // The default 24 h cadence calls the same data stale and caches it for a minute.
+    let r = call(&state(&db), "/v1/products/DD1391-100", "", &[]).await;
+    assert_eq!(r.json()["freshness"]["stale"], true);
+    assert!(r
+        .header("cache-control")
+        .unwrap()
+        .starts_with("public, max-age=60"));
+}
+
+#[tokio::test]
+async fn size_history_and_history_route() {
+    let db = TestDb::new().await;
+    seed_market(&db.client().await).await;
+    let s = state(&db);
+    let v = call(&s, "/v1/products/DZ5485-612", "size=10", &[])
+        .await
+        .json();
+    assert_eq!(v["size_history"]["scope"], "size");
+    assert_eq!(v["size_history"]["size"], "10");
+    let pts = v["size_history"]["points"].as_array().unwrap();
+    assert_eq!(pts.len(), 30);
+    assert_eq!(pts[29]["marketplaces"][0]["last_sale_minor"], 20_500);
+    // UK 9 is US 10 on the chart.
+    let uk = call(&s, "/v1/products/DZ5485-612", "size=UK%209", &[])
+        .await
+        .json();
+    assert_eq!(uk["size_history"]["points"].as_array().unwrap().len(), 30);
+
+    let h = call(
+        &s,
+        "/v1/products/DZ5485-612/history",
+        "size=10&marketplace=stockx&days=7",
+        &[],
+    )
+    .await;
+    assert_eq!(h.status, 200);
+    let hv = h.json();
+    assert_eq!(hv["history"]["days"], 7);
+    assert_eq!(hv["history"]["points"].as_array().unwrap().len(), 7);
+    assert_eq!(hv["history"]["points"][6]["lowest_ask_minor"], 22_900);
+    let all = call(&s, "/v1/products/DZ5485-612/history", "days=365", &[])
+        .await
+        .json();
+    assert_eq!(all["history"]["points"].as_array().unwrap().len(), 30);
+    let alias = call(
+        &s,
+        "/v1/products/DZ5485-612/history",
+        "marketplace=alias",
+        &[],
+    )
+    .await
+    .json();
+    assert!(alias["history"]["points"].as_array().unwrap().is_empty());
+    let missing = call(&s, "/v1/products/DZ5485-612/history", "size=4.5C", &[]).await;
+    missing.problem(404);
+}
+
+#[tokio::test]
+async fn unknown_products_are_404_and_bad_parameters_400_naming_them() {
+    let db = TestDb::new().await;
+    seed_market(&db.client().await).await;
+    let s = state(&db);
+    let nf = call(&s, "/v1/products/AA0000-000", "", &[])
+        .await
+        .problem(404);
+    assert!(nf["detail"].as_str().unwrap().contains("AA0000-000"));
+    call(&s, "/v1/nothing", "", &[]).await.problem(404);
+
+    let cases: &[(&str, &str, &str)] = &[
+        ("/v1/products/DZ5485-612", "market=XX", "market"),
+        ("/v1/products/DZ5485-612", "currency=EURO", "currency"),
+        ("/v1/products/DZ5485-612", "size=huge", "size"),
+        ("/v1/products/DZ5485-612", "size=-10", "size"),
+        ("/v1/products/DZ5485-612", "foo=1", "foo"),
+        ("/v1/products/DZ5485-612", "market=US&market=UK", "market"),
+        (
+            "/v1/products/DZ5485-612%27%3B%20DROP%20TABLE%20market.products%3B--",
+            "",
+            "style_code",
+        ),
+        ("/v1/products/%EF%BC%A4%EF%BC%BA5485", "", "style_code"),
+        ("/v1/products/ab", "", "style_code"),
+        ("/v1/products/DZ5485-612/history", "days=0", "days"),
+        ("/v1/products/DZ5485-612/history", "days=366", "days"),
+        ("/v1/products/DZ5485-612/history", "days=-1", "days"),
+        ("/v1/products/DZ5485-612/history", "days=abc", "days"),
+        (
+            "/v1/products/DZ5485-612/history",
+            "days=99999999999999999999",
+            "days",
+        ),
+        (
+            "/v1/products/DZ5485-612/history",
+            "marketplace=ebay",
+            "marketplace",
+        ),
+        (
+            "/v1/products/DZ5485-612/history",
+            "marketplace=%E2%9C%93",
+            "marketplace",
+        ),
+    ];
+    for (path, query, name) in cases {
+        let r = call(&s, path, query, &[]).await;
+        assert_eq!(
+            r.invalid_param_names(),
+            vec![name.to_string()],
+            "{path}?{query}"
+        );
+    }
+    // Several bad parameters are all named.
+    let r = call(
+        &s,
+        "/v1/products/DZ5485-612/history",
+        "days=0&market=XX",
+        &[],
+    )
+    .await;
+    let mut names = r.invalid_param_names();
+    names.sort();
+    assert_eq!(names, ["days", "market"]);
+    // Still alive and correct after the injection attempts.
+    assert_eq!(
+        call(&s, "/v1/products/DZ5485-612", "", &[]).await.status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn etag_304_gzip_and_cors() {
+    let db = TestDb::new().await;
+    seed_market(&db.client().await).await;
+    let s = state(&db);
+    let first = call(
+        &s,
+        "/v1/products/DZ5485-612",
+        "",
+        &[("accept-encoding", "gzip, br"), ("origin", ORIGIN)],
+    )
+    .await;
+    assert_eq!(first.status, 200);
+    assert_eq!(first.header("content-encoding"), Some("gzip"));
+    assert!(
+        first.raw.len() < first.body.len() / 3,
+        "gzip should shrink the page"
+    );
+    assert_eq!(first.json()["style_code"], "DZ5485-612");
+    assert_eq!(first.header("access-control-allow-origin"), Some(ORIGIN));
+    let etag = first.header("etag").unwrap().to_string();
+
+    let again = call(
+        &s,
+        "/v1/products/DZ5485-612",
+        "",
+        &[("if-none-match", &etag)],
+    )
+    .await;
+    assert_eq!(again.status, 304);
+    assert!(again.raw.is_empty());
+    assert_eq!(again.header("etag"), Some(etag.as_str()));
+    // The identity encoding has the same validator.
+    let plain = call(&s, "/v1/products/DZ5485-612", "", &[]).await;
+    assert!(plain.header("content-encoding").is_none());
+    assert_eq!(plain.header("etag"), Some(etag.as_str()));
+    // Another representation (another currency) has another validator.
+    let other = call(
+        &s,
+        "/v1/products/DZ5485-612",
+        "currency=EUR",
+        &[("if-none-match", &etag)],
+    )
+    .await;
+    assert_eq!(other.status, 200);
+
+    let foreign = call(
+        &s,
+        "/v1/products/DZ5485-612",
+        "",
+        &[("origin", "https://evil.example.com")],
+    )
+    .await;
+    assert!(foreign.header("access-control-allow-origin").is_none());
+
+    let pre = Resp::from_lambda(
+        market_api::handle(
+            &s,
+            api::request_from_event(&api::event_file("market-api", "preflight.json")),
+        )
+        .await,
+    );
+    assert_eq!(pre.status, 204);
+    assert_eq!(pre.header("access-control-allow-origin"), Some(ORIGIN));
+    assert!(pre
+        .header("access-control-allow-methods")
+        .unwrap()
+        .contains("GET"));
+}
+
+#[tokio::test]
+async fn example_events_are_served() {
+    let db = TestDb::new().await;
+    seed_market(&db.client().await).await;
+    let s = state(&db);
+    for name in [
+        "get-product-page.json",
+        "search-products.json",
+        "get-history.json",
+    ] {
+        let req = api::request_from_event(&api::event_file("market-api", name));
+        let r = Resp::from_lambda(market_api::handle(&s, req).await);
+        assert_eq!(
+            r.status,
+            200,
+            "{name}: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+    }
+}
+
+#[tokio::test]
+async fn database_down_gives_503_with_retry_after() {
+    let pool = shared::core::db::DbSettings::from_url("postgres://postgres@127.0.0.1:1/postgres")
+        .unwrap()
+        .pool(1)
+        .unwrap();
+    let s = market_api::State::new(pool, Cors::new(ORIGIN), FeeSchedule::default());
+    let r = call(&s, "/v1/products/DZ5485-612", "", &[]).await;
+    r.problem(503);
+    assert_eq!(r.header("retry-after"), Some("5"));
+    // Bad input is still a 400, not a 503: parameters are checked before the database.
+    assert_eq!(
+        call(&s, "/v1/products/DZ5485-612", "market=XX", &[])
+            .await
+            .status,
+        400
+    );
+}

@@ -1,0 +1,273 @@
+//! Partitions across midnight, a missing partition, retention, the size budget and FX.
+
+use chrono::{Duration as ChronoDuration, TimeZone, Utc};
+use e2e_tests::db::TestDb;
+use e2e_tests::pipeline::{Pipeline, PipelineOptions};
+use shared::core::domain::{Currency, Marketplace, Region};
+use shared::marketplaces::snapshot::{MarketSnapshot, Quote};
+use shared::sync::cleanup::{self, CleanupConfig};
+use shared::sync::store;
+
+async fn product_with_linked_size(c: &tokio_postgres::Client) -> i32 {
+    c.batch_execute(
+        "INSERT INTO market.products (style_code, brand, name) VALUES ('AB1234-100', 'Nike', 'Test');
+         INSERT INTO market.size_variants (product_id, size_system, size_value) SELECT id, 'us_m', 10 FROM market.products;
+         INSERT INTO market.variant_links (variant_id, marketplace_id, external_variant_id) SELECT id, 1, 'v-10' FROM market.size_variants;",
+    )
+    .await
+    .unwrap();
+    c.query_one("SELECT id FROM market.products", &[])
+        .await
+        .unwrap()
+        .get(0)
+}
+
+fn snapshot(at: chrono::DateTime<Utc>, ask: i64) -> MarketSnapshot {
+    MarketSnapshot {
+        marketplace: Marketplace::StockX,
+        external_product_id: "p".into(),
+        region: Region::US,
+        currency: Currency::USD,
+        observed_at: at,
+        quotes: vec![Quote {
+            external_variant_id: "v-10".into(),
+            lowest_ask: Some(ask),
+            highest_bid: None,
+            last_sale: None,
+        }],
+    }
+}
+
+#[tokio::test]
+async fn observations_either_side_of_midnight_land_in_their_own_day() {
+    let db = TestDb::new().await;
+    let c = db.client().await;
+    let product = product_with_linked_size(&c).await;
+    let today = Utc::now().date_naive();
+    let midnight = Utc.from_utc_datetime(
+        &(today + ChronoDuration::days(1))
+            .and_hms_opt(0, 0, 0)
+            .unwrap(),
+    );
+    c.batch_execute("SELECT market.ensure_price_history_partitions()")
+        .await
+        .unwrap();
+
+    let before = store::write_snapshot(
+        &c,
+        product,
+        &snapshot(midnight - ChronoDuration::seconds(1), 20000),
+    )
+    .await
+    .unwrap();
+    let after = store::write_snapshot(
+        &c,
+        product,
+        &snapshot(midnight + ChronoDuration::seconds(1), 21000),
+    )
+    .await
+    .unwrap();
+    assert_eq!((before.history_written, after.history_written), (1, 1));
+    let parts: Vec<String> = c
+        .query(
+            "SELECT tableoid::regclass::text FROM market.price_history ORDER BY captured_at",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(parts.len(), 2);
+    assert_ne!(
+        parts[0], parts[1],
+        "two UTC days, two partitions: {parts:?}"
+    );
+    let days: Vec<(chrono::NaiveDate, Option<i64>, i32)> = c
+        .query(
+            "SELECT day, close_ask_minor, observations FROM market.daily_rollups ORDER BY day",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(
+        days,
+        vec![
+            (today, Some(20000), 1),
+            (today + ChronoDuration::days(1), Some(21000), 1)
+        ]
+    );
+
+    // The same snapshot again (a retried write) changes nothing.
+    let again = store::write_snapshot(
+        &c,
+        product,
+        &snapshot(midnight + ChronoDuration::seconds(1), 21000),
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.rows_written(), 0);
+    // A later observation with the same price writes no history, only the rollup count.
+    let same = store::write_snapshot(
+        &c,
+        product,
+        &snapshot(midnight + ChronoDuration::seconds(60), 21000),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (same.changed, same.history_written, same.rollups_written),
+        (0, 0, 1)
+    );
+    // An ask that disappears is a change to "no data", written once.
+    let gone = store::write_snapshot(
+        &c,
+        product,
+        &MarketSnapshot {
+            quotes: vec![],
+            ..snapshot(midnight + ChronoDuration::seconds(120), 1)
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!((gone.changed, gone.history_written), (1, 1));
+    let latest: Option<i64> = c
+        .query_one("SELECT ask_minor FROM market.latest_prices", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(latest, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_missing_partition_for_today_is_created_by_the_worker() {
+    let p = Pipeline::start(PipelineOptions {
+        products: 5,
+        ..PipelineOptions::default()
+    })
+    .await;
+    p.tick().await;
+    // Today's partition disappears after the tick created it (say, an operator dropped it).
+    p.db
+        .client()
+        .await
+        .batch_execute(
+            "DO $$ DECLARE t text := market.price_history_partition_name((now() AT TIME ZONE 'UTC')::date);
+             BEGIN EXECUTE format('DROP TABLE market.%I', t); END $$",
+        )
+        .await
+        .unwrap();
+    p.drain().await;
+    let ok = p
+        .count("SELECT count(*) FROM market.sync_jobs WHERE status = 'succeeded'")
+        .await;
+    assert!(ok >= 8, "{ok} jobs succeeded");
+    let today_rows = p
+        .count("SELECT count(*) FROM market.price_history WHERE captured_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'")
+        .await;
+    assert!(
+        today_rows > 0,
+        "history was written into the recreated partition"
+    );
+}
+
+#[tokio::test]
+async fn retention_drops_old_partitions_and_the_budget_tightens_it() {
+    let db = TestDb::new().await;
+    let c = db.client().await;
+    let product = product_with_linked_size(&c).await;
+    c.batch_execute(
+        "SELECT market.ensure_price_history_partitions((now() AT TIME ZONE 'UTC')::date - 40, 42)",
+    )
+    .await
+    .unwrap();
+    for days_ago in [39i64, 20, 10, 0] {
+        store::write_snapshot(
+            &c,
+            product,
+            &snapshot(
+                Utc::now() - ChronoDuration::days(days_ago),
+                10000 + days_ago,
+            ),
+        )
+        .await
+        .unwrap();
+    }
+    let report = cleanup::run(&c, &CleanupConfig::default()).await.unwrap();
+    assert!(report.partitions_dropped.len() >= 4, "{report:?}");
+    assert_eq!(report.tightened_raw_retention_days, None);
+    assert_eq!(
+        db.client()
+            .await
+            .query_one("SELECT count(*) FROM market.price_history", &[])
+            .await
+            .unwrap()
+            .get::<_, i64>(0),
+        3
+    );
+
+    // Over budget: raw retention is tightened step by step down to the minimum.
+    let tight = CleanupConfig {
+        budget_bytes: 1,
+        min_raw_retention_days: 7,
+        ..CleanupConfig::default()
+    };
+    let report = cleanup::run(&c, &tight).await.unwrap();
+    assert_eq!(report.tightened_raw_retention_days, Some(7));
+    assert_eq!(
+        report.tightened_rollup_retention_days, None,
+        "already at the 90-day floor"
+    );
+    assert!(report.over_budget_after);
+    let left: i64 = c
+        .query_one("SELECT count(*) FROM market.price_history", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 1, "only the last week's observation is kept");
+    let rollups: i64 = c
+        .query_one("SELECT count(*) FROM market.daily_rollups", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(rollups, 4, "rollups outlive raw history");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_daily_mode_loads_ecb_rates_once() {
+    let p = Pipeline::start(PipelineOptions {
+        products: 2,
+        ..PipelineOptions::default()
+    })
+    .await;
+    let first = sync_orchestrator::daily(&p.orchestrator).await.unwrap();
+    assert_eq!(first.fx_error, None);
+    assert_eq!(first.fx_rates_written, Some(4));
+    let second = sync_orchestrator::daily(&p.orchestrator).await.unwrap();
+    assert_eq!(
+        second.fx_rates_written,
+        Some(0),
+        "same day, same rates: nothing rewritten"
+    );
+    let gbp: String = p
+        .db
+        .client()
+        .await
+        .query_one(
+            "SELECT rate::text FROM market.fx_rates WHERE quote = 'GBP' AND rate_date = (now() AT TIME ZONE 'UTC')::date",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(gbp.starts_with("0.8"), "{gbp}");
+    let runs = p
+        .count(
+            "SELECT count(*) FROM market.sync_runs WHERE kind = 'cleanup' AND status = 'succeeded'",
+        )
+        .await;
+    assert_eq!(runs, 2);
+}

@@ -1,0 +1,6 @@
+//! The sync pipeline end to end (orchestrator, moto SQS, worker, sandbox marketplaces, real database) and its housekeeping.
+//!
+//! One test binary per area (`cargo test -p e2e-tests --test sync`); each module is one concern.
+
+mod housekeeping;
+mod pipeline;
