@@ -135,6 +135,26 @@ impl TestDb {
         }
     }
 
+    /// A test database that also holds the existing app's tables (`tests/fixtures/existing_app.sql`),
+    /// with our views pointed at them as the migration does on the app's database.
+    pub async fn with_existing_app() -> TestDb {
+        let db = TestDb::new().await;
+        let fixture =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/existing_app.sql");
+        let sql = std::fs::read_to_string(fixture).expect("existing app fixture");
+        let c = db.client().await;
+        c.batch_execute(&sql)
+            .await
+            .expect("existing app fixture applies");
+        let adopted: bool = c
+            .query_one("SELECT market.adopt_existing_app()", &[])
+            .await
+            .expect("adopt the existing app")
+            .get(0);
+        assert!(adopted, "the app's inventory table is found");
+        db
+    }
+
     /// A new direct connection to this test's database.
     pub async fn client(&self) -> Client {
         connect(&self.direct_url).await

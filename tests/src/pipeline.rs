@@ -23,12 +23,18 @@ pub async fn sqs_client() -> aws_sdk_sqs::Client {
     let endpoint = std::env::var("AWS_ENDPOINT_URL_SQS")
         .or_else(|_| std::env::var("AWS_ENDPOINT_URL"))
         .unwrap_or_else(|_| "http://127.0.0.1:4566".to_string());
+    sqs_client_at(&endpoint).await
+}
+
+/// A client for the SQS-compatible server at `endpoint`, with the production timeouts.
+pub async fn sqs_client_at(endpoint: &str) -> aws_sdk_sqs::Client {
     let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(endpoint)
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_sqs::config::Credentials::new(
             "test", "test", None, None, "tests",
         ))
+        .timeout_config(shared::sync::queue::sqs_timeouts())
         .load()
         .await;
     aws_sdk_sqs::Client::new(&conf)
@@ -53,6 +59,8 @@ pub struct PipelineOptions {
     /// The shared limiter's spacing for StockX (ms); the sandbox enforces its own limit.
     pub stockx_interval_ms: u64,
     pub worker: WorkerConfig,
+    /// The database also holds the existing app's tables (see `TestDb::with_existing_app`).
+    pub existing_app: bool,
 }
 
 impl Default for PipelineOptions {
@@ -74,13 +82,18 @@ impl Default for PipelineOptions {
                 retry_delay: Duration::from_secs(1),
                 ..WorkerConfig::default()
             },
+            existing_app: false,
         }
     }
 }
 
 impl Pipeline {
     pub async fn start(opts: PipelineOptions) -> Pipeline {
-        let db = TestDb::new().await;
+        let db = if opts.existing_app {
+            TestDb::with_existing_app().await
+        } else {
+            TestDb::new().await
+        };
         let sandbox = Sandbox::start(opts.sandbox).await;
         // The first N products of the real catalogue.
         let parsed = catalog::parse_file(&catalog::default_catalog_path()).expect("catalogue");
@@ -141,6 +154,19 @@ impl Pipeline {
             dlq_url,
             orchestrator,
             worker,
+        }
+    }
+
+    /// An orchestrator like the pipeline's, sending to `queue` instead.
+    pub fn orchestrator_with_queue(&self, queue: JobQueue) -> sync_orchestrator::State {
+        sync_orchestrator::State {
+            pool: self.db.pool(),
+            queue: Some(queue),
+            plan: PlanConfig::default(),
+            cleanup: CleanupConfig::default(),
+            http: reqwest::Client::new(),
+            fx_url: self.sandbox.url("/ecb/eurofxref-daily.xml"),
+            configured: vec![Marketplace::StockX, Marketplace::Alias],
         }
     }
 

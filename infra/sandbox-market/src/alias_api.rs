@@ -249,6 +249,8 @@ async fn availabilities(
         return alias_error(StatusCode::BAD_REQUEST, 3, "invalid consigned");
     };
     let region = q.get("region_id").map(String::as_str).unwrap_or("");
+    // Counted per region as well, so tests can see which regions a client asked for.
+    app.count(&format!("alias.availabilities?region_id={region}"), None);
     let Some(p) = find(&app, &id) else {
         return not_found(Api::Alias);
     };

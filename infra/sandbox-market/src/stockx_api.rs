@@ -370,6 +370,8 @@ async fn market_data(
     let Some(currency) = currency_param(&q) else {
         return stockx_error(StatusCode::BAD_REQUEST, "Invalid currencyCode");
     };
+    // Counted per currency as well, so tests can see which markets a client asked for.
+    app.count(&format!("stockx.market_data?currencyCode={currency}"), None);
     match find(&app, &id) {
         Some((p, dup)) => {
             let rows: Vec<Value> = p

@@ -40,6 +40,10 @@ pub enum AuthError {
     Audience,
     #[error("the token has no valid user id (`sub`) or lacks a required claim")]
     Claims,
+    #[error("the token was not issued by this project's Supabase Auth")]
+    Issuer,
+    #[error("the token's role is not `authenticated`")]
+    Role,
 }
 
 impl AuthError {
@@ -56,6 +60,8 @@ impl AuthError {
             AuthError::NotYetValid => "token_not_yet_valid",
             AuthError::Audience => "invalid_audience",
             AuthError::Claims => "invalid_claims",
+            AuthError::Issuer => "invalid_issuer",
+            AuthError::Role => "invalid_role",
         }
     }
 }
@@ -131,6 +137,8 @@ pub struct JwtVerifier {
     hmac: Option<DecodingKey>,
     public: Vec<PublicKey>,
     leeway: u64,
+    /// The only accepted `iss`, when configured.
+    issuer: Option<String>,
 }
 
 impl std::fmt::Debug for JwtVerifier {
@@ -180,7 +188,14 @@ impl JwtVerifier {
             hmac,
             public,
             leeway,
+            issuer: None,
         })
+    }
+
+    /// Accepts only tokens whose `iss` is `issuer` (Supabase Auth: `<project URL>/auth/v1`).
+    pub fn with_issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = Some(issuer.into());
+        self
     }
 
     /// From `SUPABASE_JWT_SECRET`, `SUPABASE_JWKS`, `SUPABASE_JWKS_URL` and `JWT_LEEWAY_SECS`.
@@ -209,7 +224,12 @@ impl JwtVerifier {
             keys.extend(set.keys);
         }
         let jwks = JwkSet { keys };
-        Self::new(secret.as_deref().map(str::as_bytes), Some(&jwks), leeway)
+        let verifier = Self::new(secret.as_deref().map(str::as_bytes), Some(&jwks), leeway)?;
+        // SUPABASE_URL names the project: its Auth server is the only accepted issuer.
+        Ok(match config::optional("SUPABASE_URL") {
+            Some(url) => verifier.with_issuer(format!("{}/auth/v1", url.trim_end_matches('/'))),
+            None => verifier,
+        })
     }
 
     /// Verifies the value of an `Authorization` header.
@@ -268,6 +288,10 @@ impl JwtVerifier {
         validation.validate_nbf = true;
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "sub", "aud"]);
+        if let Some(iss) = &self.issuer {
+            validation.set_issuer(&[iss]);
+            validation.set_required_spec_claims(&["exp", "sub", "aud", "iss"]);
+        }
         let data =
             jsonwebtoken::decode::<Map<String, Value>>(token, key, &validation).map_err(|e| {
                 use jsonwebtoken::errors::ErrorKind as K;
@@ -275,6 +299,8 @@ impl JwtVerifier {
                     K::ExpiredSignature => AuthError::Expired,
                     K::ImmatureSignature => AuthError::NotYetValid,
                     K::InvalidAudience => AuthError::Audience,
+                    K::InvalidIssuer => AuthError::Issuer,
+                    K::MissingRequiredClaim(c) if c == "iss" => AuthError::Issuer,
                     K::InvalidSignature | K::InvalidEcdsaKey | K::InvalidRsaKey(_) => {
                         AuthError::Signature
                     }
@@ -291,6 +317,13 @@ impl JwtVerifier {
             .and_then(Value::as_str)
             .and_then(|s| Uuid::parse_str(s).ok())
             .ok_or(AuthError::Claims)?;
+        // The database role is forced to `authenticated` anyway; a token claiming another role
+        // (service_role, anon, anything else) is refused rather than silently downgraded.
+        match data.claims.get("role") {
+            None => {}
+            Some(Value::String(r)) if r == "authenticated" => {}
+            Some(_) => return Err(AuthError::Role),
+        }
         let claims_json = serde_json::to_string(&data.claims).map_err(|_| AuthError::Claims)?;
         Ok(AuthenticatedUser {
             user_id,

@@ -109,6 +109,19 @@ pub async fn tick(state: &State) -> Result<TickSummary, OrchestratorError> {
         .copied()
         .filter(|m| !blocked.contains(&m.id()))
         .collect();
+    // The existing app's styles become products (with the provider ids it holds) before planning,
+    // so a pair added in the app is planned on this tick.
+    let imported = client
+        .query_typed("SELECT * FROM market.import_app_styles()", &[])
+        .await?;
+    let (products_added, links_added): (i32, i32) = (imported[0].get(0), imported[0].get(1));
+    if products_added > 0 || links_added > 0 {
+        tracing::info!(
+            products_added,
+            links_added,
+            "styles imported from the app's catalogue"
+        );
+    }
     let (mut summary, messages) = planner::plan(&**client, &state.plan, &marketplaces).await?;
     planner::enqueue(&**client, queue, &mut summary, &messages).await?;
     tracing::info!(

@@ -129,6 +129,13 @@ pub async fn plan<C: GenericClient>(
         .await?[0]
         .get(0);
 
+    // The worker also fetches every region a seller holding pairs sells in: budget for those too
+    // (an upper bound: a seller region may also be configured; there are three regions at most).
+    let seller_regions: i64 = c
+        .query_typed("SELECT count(*) FROM market.seller_regions", &[])
+        .await?[0]
+        .get(0);
+    let calls_per_prices_job = (cfg.calls_per_prices_job + seller_regions).min(3);
     let ids: Vec<i16> = marketplaces.iter().map(|m| m.id()).collect();
     let recheck = cfg.unmatched_recheck.as_secs_f64();
     let rows = c
@@ -172,7 +179,7 @@ pub async fn plan<C: GenericClient>(
             &[
                 (&ids, Type::INT2_ARRAY),
                 (&summary.run_id, Type::INT8),
-                (&cfg.calls_per_prices_job, Type::INT8),
+                (&calls_per_prices_job, Type::INT8),
                 (&cfg.daily_reserve, Type::INT8),
                 (&recheck, Type::FLOAT8),
                 (&cfg.max_jobs, Type::INT8),

@@ -31,23 +31,65 @@ pub struct SendReport {
 pub struct JobQueue {
     client: aws_sdk_sqs::Client,
     url: String,
+    /// The most one `send` may take, all batches and retries included.
+    send_budget: Duration,
 }
 
 const SEND_ATTEMPTS: usize = 3;
+/// One batch's outcome: job ids sent, and job ids not sent with the last error.
+type ChunkOutcome = (Vec<i64>, Vec<(i64, String)>);
+/// Batches of ten sent at once.
+const SEND_PARALLELISM: usize = 4;
+
+/// SDK timeouts for every SQS call (a hung or unreachable SQS must not hang a request or a tick):
+/// `SQS_TIMEOUT_MS` per attempt (default 3,000), twice that per operation with the SDK's retries,
+/// one second to connect.
+pub fn sqs_timeouts() -> aws_config::timeout::TimeoutConfig {
+    let attempt = Duration::from_millis(
+        crate::core::config::parsed("SQS_TIMEOUT_MS", 3_000u64)
+            .unwrap_or(3_000)
+            .clamp(100, 60_000),
+    );
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(1))
+        .operation_attempt_timeout(attempt)
+        .operation_timeout(attempt * 2)
+        .build()
+}
+
+/// The AWS configuration chain (region, credentials, `AWS_ENDPOINT_URL_SQS`) with [`sqs_timeouts`].
+pub async fn sqs_client() -> aws_sdk_sqs::Client {
+    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .timeout_config(sqs_timeouts())
+        .load()
+        .await;
+    aws_sdk_sqs::Client::new(&conf)
+}
 
 impl JobQueue {
     pub fn new(client: aws_sdk_sqs::Client, url: impl Into<String>) -> Self {
         JobQueue {
             client,
             url: url.into(),
+            send_budget: Duration::from_secs(10),
         }
     }
 
-    /// The queue named by `SYNC_QUEUE_URL`, with the SDK's default configuration chain.
+    /// Bounds every later `send` to `budget` in all.
+    pub fn with_send_budget(mut self, budget: Duration) -> Self {
+        self.send_budget = budget;
+        self
+    }
+
+    /// The queue named by `SYNC_QUEUE_URL` (with [`sqs_timeouts`]); `SQS_SEND_BUDGET_MS` (default
+    /// 10,000) bounds one `send`.
     pub async fn from_env() -> Option<Self> {
         let url = crate::core::config::optional("SYNC_QUEUE_URL")?;
-        let conf = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        Some(JobQueue::new(aws_sdk_sqs::Client::new(&conf), url))
+        let budget = crate::core::config::parsed("SQS_SEND_BUDGET_MS", 10_000u64).unwrap_or(10_000);
+        Some(
+            JobQueue::new(sqs_client().await, url)
+                .with_send_budget(Duration::from_millis(budget.clamp(100, 600_000))),
+        )
     }
 
     pub fn client(&self) -> &aws_sdk_sqs::Client {
@@ -58,65 +100,105 @@ impl JobQueue {
         &self.url
     }
 
-    /// Sends messages with `SendMessageBatch`, ten per call; entries SQS reports as failed are
-    /// re-sent (up to three attempts in all).
+    /// Sends messages with `SendMessageBatch`, ten per call and [`SEND_PARALLELISM`] calls at once;
+    /// entries SQS reports as failed are re-sent (up to three attempts in all). Whatever is not
+    /// sent within the queue's send budget is reported failed (the next tick re-sends it), so a
+    /// hung SQS bounds the caller instead of hanging it.
     pub async fn send(&self, messages: &[JobMessage]) -> SendReport {
+        use futures::StreamExt;
+        let deadline = tokio::time::Instant::now() + self.send_budget;
+        // Futures built first (a Vec of one concrete type) so the stream holds no borrowing
+        // closure: that keeps the whole request future `Send` for the Lambda runtime.
+        let sends: Vec<_> = messages
+            .chunks(10)
+            .map(|chunk| self.send_chunk_by(chunk, deadline))
+            .collect();
+        let results: Vec<ChunkOutcome> = futures::stream::iter(sends)
+            .buffer_unordered(SEND_PARALLELISM)
+            .collect()
+            .await;
         let mut report = SendReport::default();
-        for chunk in messages.chunks(10) {
-            let mut pending: Vec<&JobMessage> = chunk.iter().collect();
-            let mut last_error = String::new();
-            for attempt in 0..SEND_ATTEMPTS {
-                if pending.is_empty() {
-                    break;
-                }
-                if attempt > 0 {
-                    tokio::time::sleep(Duration::from_millis(200 * (1 << attempt))).await;
-                }
-                let entries: Vec<SendMessageBatchRequestEntry> = pending
+        for (sent, failed) in results {
+            report.sent.extend(sent);
+            report.failed.extend(failed);
+        }
+        report.sent.sort_unstable();
+        report
+    }
+
+    async fn send_chunk_by(
+        &self,
+        chunk: &[JobMessage],
+        deadline: tokio::time::Instant,
+    ) -> ChunkOutcome {
+        match tokio::time::timeout_at(deadline, self.send_chunk(chunk)).await {
+            Ok(r) => r,
+            Err(_) => (
+                Vec::new(),
+                chunk
                     .iter()
-                    .map(|m| {
-                        SendMessageBatchRequestEntry::builder()
-                            .id(m.job_id.to_string())
-                            .message_body(serde_json::to_string(m).expect("job message serializes"))
-                            .build()
-                            .expect("id and body are set")
-                    })
-                    .collect();
-                match self
-                    .client
-                    .send_message_batch()
-                    .queue_url(&self.url)
-                    .set_entries(Some(entries))
-                    .send()
-                    .await
-                {
-                    Ok(out) => {
-                        for ok in out.successful() {
-                            if let Ok(id) = ok.id().parse::<i64>() {
-                                report.sent.push(id);
-                            }
-                        }
-                        let failed_ids: Vec<String> = out
-                            .failed()
-                            .iter()
-                            .map(|f| {
-                                last_error =
-                                    format!("{}: {}", f.code(), f.message().unwrap_or_default());
-                                f.id().to_string()
-                            })
-                            .collect();
-                        pending.retain(|m| failed_ids.contains(&m.job_id.to_string()));
-                    }
-                    Err(e) => {
-                        last_error = aws_sdk_sqs::error::DisplayErrorContext(&e).to_string();
-                    }
-                }
+                    .map(|m| (m.job_id, "SQS send budget exhausted".to_string()))
+                    .collect(),
+            ),
+        }
+    }
+
+    async fn send_chunk(&self, chunk: &[JobMessage]) -> ChunkOutcome {
+        let mut sent = Vec::new();
+        let mut pending: Vec<&JobMessage> = chunk.iter().collect();
+        let mut last_error = String::new();
+        for attempt in 0..SEND_ATTEMPTS {
+            if pending.is_empty() {
+                break;
             }
-            for m in pending {
-                report.failed.push((m.job_id, last_error.clone()));
+            if attempt > 0 {
+                tokio::time::sleep(Duration::from_millis(200 * (1 << attempt))).await;
+            }
+            let entries: Vec<SendMessageBatchRequestEntry> = pending
+                .iter()
+                .map(|m| {
+                    SendMessageBatchRequestEntry::builder()
+                        .id(m.job_id.to_string())
+                        .message_body(serde_json::to_string(m).expect("job message serializes"))
+                        .build()
+                        .expect("id and body are set")
+                })
+                .collect();
+            match self
+                .client
+                .send_message_batch()
+                .queue_url(&self.url)
+                .set_entries(Some(entries))
+                .send()
+                .await
+            {
+                Ok(out) => {
+                    for ok in out.successful() {
+                        if let Ok(id) = ok.id().parse::<i64>() {
+                            sent.push(id);
+                        }
+                    }
+                    let failed_ids: Vec<String> = out
+                        .failed()
+                        .iter()
+                        .map(|f| {
+                            last_error =
+                                format!("{}: {}", f.code(), f.message().unwrap_or_default());
+                            f.id().to_string()
+                        })
+                        .collect();
+                    pending.retain(|m| failed_ids.contains(&m.job_id.to_string()));
+                }
+                Err(e) => {
+                    last_error = aws_sdk_sqs::error::DisplayErrorContext(&e).to_string();
+                }
             }
         }
-        report
+        let failed = pending
+            .into_iter()
+            .map(|m| (m.job_id, last_error.clone()))
+            .collect();
+        (sent, failed)
     }
 
     /// Makes a received message visible again after `delay` (SQS allows at most 12 hours).

@@ -91,7 +91,12 @@ pub struct Worker {
     pool: DbPool,
     clients: MarketplaceClients,
     config: WorkerConfig,
+    /// The regions last looked up, and when (see [`Worker::regions`]).
+    regions_cache: tokio::sync::Mutex<Option<(std::time::Instant, Vec<Region>)>>,
 }
+
+/// How long a looked-up region list is reused.
+const REGIONS_TTL: Duration = Duration::from_secs(60);
 
 /// Why an attempt failed, classified for the retry decision.
 enum Failure {
@@ -128,7 +133,35 @@ impl Worker {
             pool,
             clients,
             config,
+            regions_cache: tokio::sync::Mutex::new(None),
         }
+    }
+
+    /// The regions to fetch: the configured ones plus every region a seller who holds pairs sells
+    /// in (`market.seller_regions`, from the app's user settings), so UK and EU sellers get their
+    /// own markets without a global setting. Looked up at most once a minute per instance.
+    async fn regions(&self) -> Result<Vec<Region>, Failure> {
+        let mut cache = self.regions_cache.lock().await;
+        if let Some((at, regions)) = &*cache {
+            if at.elapsed() < REGIONS_TTL {
+                return Ok(regions.clone());
+            }
+        }
+        let client = self.pool.get().await?;
+        let rows = client
+            .query_typed("SELECT region FROM market.seller_regions", &[])
+            .await?;
+        let mut regions = self.config.regions.clone();
+        for r in rows {
+            let code: Option<String> = r.get(0);
+            if let Some(region) = code.and_then(|c| c.parse::<Region>().ok()) {
+                if !regions.contains(&region) {
+                    regions.push(region);
+                }
+            }
+        }
+        *cache = Some((std::time::Instant::now(), regions.clone()));
+        Ok(regions)
     }
 
     pub fn config(&self) -> &WorkerConfig {
@@ -214,9 +247,10 @@ impl Worker {
         &self,
         job: &ClaimedJob,
         external_id: &str,
-    ) -> Result<Vec<MarketSnapshot>, ProviderError> {
-        let mut snapshots = Vec::with_capacity(self.config.regions.len());
-        for region in &self.config.regions {
+    ) -> Result<Vec<MarketSnapshot>, Failure> {
+        let regions = self.regions().await?;
+        let mut snapshots = Vec::with_capacity(regions.len());
+        for region in &regions {
             snapshots.push(
                 self.clients
                     .market_data(job.marketplace, external_id, *region)

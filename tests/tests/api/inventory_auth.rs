@@ -167,3 +167,44 @@ fn verifier_needs_a_key() {
     )
     .is_err());
 }
+
+#[tokio::test]
+async fn only_this_projects_issuer_and_the_authenticated_role_are_accepted() {
+    let db = TestDb::new().await;
+    let issuer = "https://abcd.supabase.co/auth/v1";
+    let verifier = JwtVerifier::new(Some(api::JWT_SECRET.as_bytes()), None, 30)
+        .unwrap()
+        .with_issuer(issuer);
+    let s = inventory_api::State::new(
+        db.pool(),
+        Cors::default(),
+        FeeSchedule::default(),
+        verifier,
+        None,
+    );
+    let user = Uuid::new_v4();
+    let mut good = api::claims(user, 3600);
+    good["iss"] = json!(issuer);
+    let mut other_project = good.clone();
+    other_project["iss"] = json!("https://other.supabase.co/auth/v1");
+    let mut no_iss = good.clone();
+    no_iss.as_object_mut().unwrap().remove("iss");
+    let mut service = good.clone();
+    service["role"] = json!("service_role");
+    let mut odd_role = good.clone();
+    odd_role["role"] = json!(["authenticated"]);
+    let bearer = |c: &serde_json::Value| format!("Bearer {}", api::hs256(c, api::JWT_SECRET));
+
+    let ok = with_auth(&s, Some(&bearer(&good))).await;
+    assert_eq!(ok.status, 200, "{}", String::from_utf8_lossy(&ok.body));
+    for (claims, code) in [
+        (&other_project, "invalid_issuer"),
+        (&no_iss, "invalid_issuer"),
+        (&service, "invalid_role"),
+        (&odd_role, "invalid_role"),
+    ] {
+        let r = with_auth(&s, Some(&bearer(claims))).await;
+        let p = r.problem(401);
+        assert_eq!(p["code"], code, "{claims}: {p}");
+    }
+}

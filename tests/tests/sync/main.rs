@@ -2,5 +2,7 @@
 //!
 //! One test binary per area (`cargo test -p e2e-tests --test sync`); each module is one concern.
 
+mod existing_app;
 mod housekeeping;
 mod pipeline;
+mod sqs_stalls;

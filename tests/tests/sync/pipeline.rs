@@ -67,7 +67,29 @@ async fn a_full_cycle_over_500_products_fills_prices_and_a_second_writes_only_ch
 
     // Cycle 1: mapping (+ first prices) for every product on both marketplaces.
     let first = p.tick().await;
-    assert_eq!(first.planned, 1000, "{first:?}");
+    if first.planned != 1000 {
+        // What the planner saw, to tell a budget, due-time or open-job cause apart.
+        let r = p
+            .db
+            .client()
+            .await
+            .query_one(
+                "SELECT (SELECT count(*) FROM market.products),
+                        (SELECT count(*) FROM market.products WHERE next_due_at <= now()),
+                        (SELECT count(*) FROM market.sync_jobs),
+                        (SELECT string_agg(format('%s:%s/%s', marketplace_id, used_today, daily_limit), ' ')
+                           FROM market.rate_limits)",
+                &[],
+            )
+            .await
+            .unwrap();
+        let (products, due, jobs, limits): (i64, i64, i64, Option<String>) =
+            (r.get(0), r.get(1), r.get(2), r.get(3));
+        panic!(
+            "planned {} of 1000: products {products}, due {due}, jobs {jobs}, limits {limits:?}; {first:?}",
+            first.planned
+        );
+    }
     assert_eq!(first.enqueued, 1000);
     let report = p.drain().await;
     assert!(report.messages >= 1000);

@@ -1,12 +1,23 @@
-WITH prof AS (
+-- The seller's settings (the app's user_settings, or our fee_profiles on a standalone install),
+-- else the install's defaults.
+WITH own AS (
   SELECT region, currency, stockx_seller_level, alias_commission_bps, alias_seller_fee_minor,
-         alias_cashout_bps
-  FROM market.fee_profiles WHERE user_id = $1
+         alias_cashout_bps, false AS is_default
+  FROM market.seller_settings WHERE user_id = $1
+), prof AS (
+  SELECT * FROM own
+  UNION ALL
+  SELECT region, currency, stockx_seller_level, alias_commission_bps, NULL::bigint, NULL::integer, true
+  FROM market.seller_defaults WHERE NOT EXISTS (SELECT 1 FROM own)
 ), items AS (
   SELECT i.id, i.style_id, i.size, i.size_unit, i.purchase_price::text AS purchase_price,
          i.purchase_currency, i.purchase_date, i.condition, i.status, i.created_at,
          regexp_replace(upper(i.style_id), '[^A-Z0-9]', '', 'g') AS key,
-         market.normalize_style_code(i.style_id) AS norm
+         market.normalize_style_code(i.style_id) AS norm,
+         (SELECT coalesce(json_agg(json_build_object('platform', l.platform,
+                   'price', l.listed_price::text, 'currency', l.listed_currency)
+                   ORDER BY l.platform), '[]')
+          FROM market.listings l WHERE l.item_id = i.id AND l.user_id = $1) AS listings
   FROM market.inventory i
   WHERE i.user_id = $1 AND i.status = ANY($2)
 ), prods AS (
@@ -22,13 +33,14 @@ WITH prof AS (
 ), lp AS (
   -- latest_prices rows are rewritten only when a value changes; the time the marketplace last
   -- confirmed them is the product's observation time.
-  SELECT l.variant_id, l.marketplace_id, l.currency, l.ask_minor, l.bid_minor, l.last_sale_minor,
-         greatest(l.observed_at, o.observed_at) AS observed_at, l.changed_at
+  SELECT l.variant_id, l.marketplace_id, l.region, l.currency, l.ask_minor, l.bid_minor,
+         l.last_sale_minor, greatest(l.observed_at, o.observed_at) AS observed_at, l.changed_at
   FROM market.latest_prices l
   JOIN sv ON sv.id = l.variant_id
   LEFT JOIN market.market_observations o
     ON o.product_id = sv.product_id AND o.marketplace_id = l.marketplace_id AND o.region = l.region
-  WHERE l.region = coalesce((SELECT region FROM prof), $3)
+  -- Every region: the requested market's rows value the item; another region's rows only say
+  -- that the product is synced elsewhere (`region_not_synced`).
 ), fx AS (
   SELECT quote, rate, rate_date FROM market.fx_latest
 )

@@ -14,7 +14,7 @@ mod out;
 mod rows;
 mod value;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::Utc;
 use postgres_types::Json;
@@ -68,20 +68,18 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
     let mut q = req.query.clone();
     let statuses = parse_statuses(&mut q);
     let currency_param = q.parsed::<Currency>("currency", Currency::CHOICES);
-    q.finish(&["status", "currency"])?;
+    // Like the app's region toggle; the default is the seller's own market.
+    let market_param = q.parsed::<Region>("market", "US, UK, EU");
+    q.finish(&["status", "currency", "market"])?;
 
     let sub = user.user_id.to_string();
-    let default_region = Region::US.code();
     let client = state.client().await?;
     state.count_round_trip();
     // Pipelined: every message is written before any reply is awaited (one network round trip).
     let as_user: [(&(dyn ToSql + Sync), Type); 2] =
         [(&user.claims_json, Type::TEXT), (&sub, Type::TEXT)];
-    let read_params: [(&(dyn ToSql + Sync), Type); 3] = [
-        (&user.user_id, Type::UUID),
-        (&statuses, Type::TEXT_ARRAY),
-        (&default_region, Type::TEXT),
-    ];
+    let read_params: [(&(dyn ToSql + Sync), Type); 2] =
+        [(&user.user_id, Type::UUID), (&statuses, Type::TEXT_ARRAY)];
     let enqueue_params: [(&(dyn ToSql + Sync), Type); 1] = [(&user.user_id, Type::UUID)];
     let result = futures::try_join!(
         client.batch_execute("BEGIN"),
@@ -139,12 +137,12 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
                     alias_seller_fee_minor: p.alias_seller_fee_minor,
                     alias_cashout_bps: bps(p.alias_cashout_bps, defaults.alias_cashout_bps),
                 },
-                false,
+                p.is_default,
             )
         }
         None => (FeeProfile::default_for(Region::US, &state.fees), true),
     };
-    let market = profile.region;
+    let market = market_param.unwrap_or(profile.region);
     let currency = currency_param.unwrap_or(profile.currency);
     let mut conv = Converter::new(currency, RateTable::from_rows(&read.fx));
     let now = Utc::now();
@@ -164,14 +162,19 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
         variants_by_product.entry(*product_id).or_default().push(v);
     }
     let mut prices_by_variant: BTreeMap<i32, Vec<&PriceRow>> = BTreeMap::new();
+    let mut synced_elsewhere: HashSet<i32> = HashSet::new();
     for p in &read.prices {
-        prices_by_variant.entry(p.variant_id).or_default().push(p);
+        if p.region == market.code() {
+            prices_by_variant.entry(p.variant_id).or_default().push(p);
+        } else {
+            synced_elsewhere.insert(p.variant_id);
+        }
     }
     let mut links: HashMap<i32, Vec<&LinkRow>> = HashMap::new();
     for l in &enq.links {
         links.entry(l.product_id).or_default().push(l);
     }
-    let pending: std::collections::HashSet<i32> = enq
+    let pending: HashSet<i32> = enq
         .open_jobs
         .iter()
         .chain(enq.new_jobs.iter())
@@ -184,6 +187,7 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
         market,
         now,
         prices: &prices_by_variant,
+        synced_elsewhere: &synced_elsewhere,
     };
     let mut items = Vec::with_capacity(read.items.len());
     let mut totals = Totals {
@@ -247,7 +251,28 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
             price_source: PriceSource::NoneYet,
             reason: None,
             sync_pending: product.is_some_and(|p| pending.contains(&p.id)),
+            listings: it
+                .listings
+                .iter()
+                .map(|l| ListingOut {
+                    platform: l.platform.clone(),
+                    price_minor: l
+                        .currency
+                        .parse::<Currency>()
+                        .ok()
+                        .and_then(|c| to_minor(&l.price, c)),
+                    currency: l.currency.clone(),
+                })
+                .collect(),
         };
+        totals.items += 1;
+        // The app moves sold pairs to its sales table and hides removed ones: neither is held, so
+        // neither is valued at today's market nor counted in unrealized totals.
+        if !matches!(it.status.as_str(), "in_stock" | "consigned") {
+            out.reason = Some("not_held");
+            items.push(out);
+            continue;
+        }
         valuer.value_item(
             &mut conv,
             product,
@@ -264,7 +289,6 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
             totals.unrealized_profit_minor += net - cost;
             profit_cost += cost;
         }
-        totals.items += 1;
         if let Some(c) = out.cost_minor {
             totals.items_with_cost += 1;
             totals.cost_basis_minor += c;

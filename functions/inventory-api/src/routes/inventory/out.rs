@@ -76,6 +76,8 @@ pub(super) struct ItemOut {
     pub(super) reason: Option<&'static str>,
     /// A sync job for this item's product is queued or running.
     pub(super) sync_pending: bool,
+    /// Active listings: platform, price (minor units of `currency`; null if unparseable).
+    pub(super) listings: Vec<ListingOut>,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -102,4 +104,11 @@ pub(super) struct Out {
     pub(super) fee_profile_is_default: bool,
     pub(super) totals: Totals,
     pub(super) items: Vec<ItemOut>,
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct ListingOut {
+    pub(super) platform: String,
+    pub(super) price_minor: Option<i64>,
+    pub(super) currency: String,
 }

@@ -20,6 +20,8 @@ pub(super) struct ProfileRow {
     pub(super) alias_commission_bps: Option<i32>,
     pub(super) alias_seller_fee_minor: Option<i64>,
     pub(super) alias_cashout_bps: Option<i32>,
+    /// No settings row: the install's defaults.
+    pub(super) is_default: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -34,6 +36,16 @@ pub(super) struct ItemRow {
     pub(super) condition: Option<String>,
     pub(super) status: String,
     pub(super) key: String,
+    /// Active listings (the app's inventory_v4_listings).
+    pub(super) listings: Vec<ListingRow>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct ListingRow {
+    pub(super) platform: String,
+    /// Major units as text ("210.00").
+    pub(super) price: String,
+    pub(super) currency: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -65,6 +77,7 @@ pub(super) struct VariantRow {
 pub(super) struct PriceRow {
     pub(super) variant_id: i32,
     pub(super) marketplace_id: i16,
+    pub(super) region: String,
     pub(super) currency: String,
     pub(super) ask_minor: Option<i64>,
     pub(super) bid_minor: Option<i64>,

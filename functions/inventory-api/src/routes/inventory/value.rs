@@ -23,6 +23,8 @@ pub(super) struct Valuer<'a> {
     pub(super) market: Region,
     pub(super) now: DateTime<Utc>,
     pub(super) prices: &'a BTreeMap<i32, Vec<&'a PriceRow>>,
+    /// Sizes with prices in another region only.
+    pub(super) synced_elsewhere: &'a std::collections::HashSet<i32>,
 }
 
 impl Valuer<'_> {
@@ -41,6 +43,7 @@ impl Valuer<'_> {
             market,
             now,
             prices,
+            synced_elsewhere,
         } = *self;
         let Some(product) = product else {
             out.reason = Some("not_in_catalogue");
@@ -60,6 +63,12 @@ impl Valuer<'_> {
             let synced = matched.clone().any(|l| l.last_synced_at.is_some());
             out.reason = Some(if size_match.variant_id.is_none() {
                 "size_not_in_run"
+            } else if size_match
+                .variant_id
+                .is_some_and(|v| synced_elsewhere.contains(&v))
+            {
+                // Prices exist for this size, in another region than the one asked for.
+                "region_not_synced"
             } else if synced {
                 // Synced, and no marketplace reported anything for this size.
                 "no_asks_in_size"
