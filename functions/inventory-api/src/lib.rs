@@ -15,7 +15,7 @@ use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 use shared::api::jwt::JwtVerifier;
 use shared::api::{ApiRequest, Cors, JsonResponse, Problem};
-use shared::core::db::{DbPool, DbSettings, PooledClient};
+use shared::core::db::{DbPool, DbSettings, PooledClient, QueryLimits};
 use shared::core::tier::Cadences;
 use shared::valuation::fees::FeeSchedule;
 
@@ -28,6 +28,10 @@ pub struct State {
     pub fees: FeeSchedule,
     /// Tier cadences: the APIs' `stale` flag and cache lifetimes follow the sync schedule.
     pub cadences: Cadences,
+    /// Statement and lock timeouts of every query (503 with `Retry-After` when hit).
+    pub limits: QueryLimits,
+    /// Bounds on the sync jobs an inventory request may enqueue.
+    pub on_demand: OnDemand,
     pub verifier: JwtVerifier,
     /// `None` when `SYNC_QUEUE_URL` is unset: on-demand jobs are recorded only.
     pub queue: Option<shared::sync::queue::JobQueue>,
@@ -49,6 +53,62 @@ pub enum InitError {
 
 pub const DEFAULT_DB_BUDGET_MB: u64 = 400;
 
+/// How much on-demand sync work a signed-in user can cause: only the marketplaces listed (and
+/// not waiting for re-consent), at most `per_request` jobs per inventory request, `per_user_day`
+/// per user and `daily_max` for the whole install per day (drawn from the planner's reserve).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnDemand {
+    pub marketplaces: Vec<i16>,
+    pub per_request: i64,
+    pub per_user_day: i64,
+    pub daily_max: i64,
+}
+
+impl Default for OnDemand {
+    fn default() -> Self {
+        OnDemand {
+            marketplaces: shared::core::domain::Marketplace::ALL
+                .iter()
+                .map(|m| m.id())
+                .collect(),
+            per_request: 20,
+            per_user_day: 60,
+            daily_max: 500,
+        }
+    }
+}
+
+impl OnDemand {
+    /// `ON_DEMAND_MARKETPLACES` (codes, default every marketplace; `none` turns on-demand off),
+    /// `ON_DEMAND_PER_REQUEST` (20), `ON_DEMAND_PER_USER_DAY` (60), `ON_DEMAND_DAILY_MAX` (500).
+    pub fn from_env() -> Result<Self, shared::core::config::ConfigError> {
+        use shared::core::config::{optional, parsed, ConfigError};
+        let d = OnDemand::default();
+        let marketplaces = match optional("ON_DEMAND_MARKETPLACES") {
+            None => d.marketplaces,
+            Some(raw) if raw.trim() == "none" => Vec::new(),
+            Some(raw) => raw
+                .split(',')
+                .map(|code| {
+                    code.trim()
+                        .parse::<shared::core::domain::Marketplace>()
+                        .map(|m| m.id())
+                        .map_err(|e| ConfigError {
+                            name: "ON_DEMAND_MARKETPLACES".into(),
+                            message: e.to_string(),
+                        })
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        Ok(OnDemand {
+            marketplaces,
+            per_request: parsed("ON_DEMAND_PER_REQUEST", d.per_request)?.max(0),
+            per_user_day: parsed("ON_DEMAND_PER_USER_DAY", d.per_user_day)?.max(0),
+            daily_max: parsed("ON_DEMAND_DAILY_MAX", d.daily_max)?.max(0),
+        })
+    }
+}
+
 impl State {
     pub fn new(
         pool: DbPool,
@@ -62,6 +122,8 @@ impl State {
             cors,
             fees,
             cadences: Cadences::default(),
+            limits: QueryLimits::default(),
+            on_demand: OnDemand::default(),
             verifier,
             queue,
             db_budget_mb: DEFAULT_DB_BUDGET_MB,
@@ -87,6 +149,8 @@ impl State {
         state.db_budget_mb =
             shared::core::config::parsed("DB_SIZE_BUDGET_MB", DEFAULT_DB_BUDGET_MB)?;
         state.cadences = Cadences::from_env()?;
+        state.limits = QueryLimits::from_env()?;
+        state.on_demand = OnDemand::from_env()?;
         Ok(state)
     }
 

@@ -16,8 +16,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
+use shared::api::jwt::JwtVerifier;
 use shared::api::{ApiRequest, Cors, JsonResponse, Problem};
-use shared::core::db::{DbPool, DbSettings, PooledClient};
+use shared::core::db::{DbPool, DbSettings, PooledClient, QueryLimits};
 use shared::core::tier::Cadences;
 use shared::valuation::fees::FeeSchedule;
 
@@ -30,6 +31,12 @@ pub struct State {
     pub fees: FeeSchedule,
     /// Tier cadences: the APIs' `stale` flag and cache lifetimes follow the sync schedule.
     pub cadences: Cadences,
+    /// Statement and lock timeouts of every query (503 with `Retry-After` when hit).
+    pub limits: QueryLimits,
+    /// Verifies the optional bearer token of a page request: only signed-in views count towards
+    /// a product's popularity (anonymous requests could make the whole catalogue hot). `None`: no
+    /// view is counted.
+    pub verifier: Option<JwtVerifier>,
     /// Database round trips made so far (for the benchmark and tests).
     pub round_trips: AtomicU64,
 }
@@ -49,13 +56,15 @@ impl State {
             cors,
             fees,
             cadences: Cadences::default(),
+            limits: QueryLimits::default(),
+            verifier: None,
             round_trips: AtomicU64::new(0),
         }
     }
 
     /// From `DATABASE_URL`, `DB_POOL_SIZE` (default 2), `CORS_ALLOWED_ORIGINS`, the `SYNC_*_HOURS`
     /// cadences and the `FEE_*` overrides. Connections open lazily and are then reused across invocations.
-    pub fn from_env() -> Result<Self, InitError> {
+    pub async fn from_env() -> Result<Self, InitError> {
         let settings = DbSettings::from_url(&shared::core::db::database_url_from_env())?;
         let size = shared::core::config::parsed("DB_POOL_SIZE", 2usize)?;
         let mut state = State::new(
@@ -64,6 +73,16 @@ impl State {
             FeeSchedule::from_env()?,
         );
         state.cadences = Cadences::from_env()?;
+        state.limits = QueryLimits::from_env()?;
+        state.verifier = match JwtVerifier::from_env().await {
+            Ok(v) => Some(v),
+            Err(shared::api::jwt::AuthConfigError::NoKeys) => None,
+            Err(e) => {
+                // The page stays public; only view counting is off.
+                tracing::warn!(error = %e, "JWT keys unusable: page views are not counted");
+                None
+            }
+        };
         Ok(state)
     }
 

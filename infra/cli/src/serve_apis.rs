@@ -227,7 +227,11 @@ async fn shutdown_signal(max_secs: u64) {
 }
 
 pub async fn run(args: ServeApisArgs) -> anyhow::Result<()> {
-    let market = Arc::new(market_api::State::from_env().context("market-api state")?);
+    let market = Arc::new(
+        market_api::State::from_env()
+            .await
+            .context("market-api state")?,
+    );
     let inventory = Arc::new(
         inventory_api::State::from_env()
             .await

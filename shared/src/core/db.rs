@@ -67,7 +67,13 @@ pub fn is_unavailable(e: &tokio_postgres::Error) -> bool {
             let c = code.code();
             // 08: connection exception; 57P0x: admin shutdown / crash shutdown / cannot connect now;
             // 53300: too many connections.
-            c.starts_with("08") || c.starts_with("57P") || c == "53300"
+            // 57014 / 55P03: our own statement_timeout / lock_timeout (`query_bounded`): the
+            // database is busy or a lock is held; the request is retryable, not wrong.
+            c.starts_with("08")
+                || c.starts_with("57P")
+                || c == "53300"
+                || c == "57014"
+                || c == "55P03"
         }
         // No SQLSTATE: an I/O error on the socket.
         None => e.as_db_error().is_none(),
@@ -326,5 +332,71 @@ mod tests {
     fn debug_output_hides_the_password() {
         let s = DbSettings::from_url("postgres://u:hunter2@db.example.com/postgres").unwrap();
         assert!(!format!("{s:?}").contains("hunter2"));
+    }
+}
+
+/// Time limits for one API statement, set per transaction (`set_config(.., true)`), so they hold
+/// through a transaction-mode pooler and never leak to the next client of the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueryLimits {
+    pub statement_timeout_ms: u32,
+    pub lock_timeout_ms: u32,
+}
+
+impl Default for QueryLimits {
+    /// Well inside the APIs' 10-second Lambda timeout: a request behind a lock or a runaway plan
+    /// answers 503 with `Retry-After` instead of timing out.
+    fn default() -> Self {
+        QueryLimits {
+            statement_timeout_ms: 4_000,
+            lock_timeout_ms: 1_000,
+        }
+    }
+}
+
+impl QueryLimits {
+    /// `API_STATEMENT_TIMEOUT_MS` (default 4,000) and `API_LOCK_TIMEOUT_MS` (default 1,000).
+    pub fn from_env() -> Result<Self, crate::core::config::ConfigError> {
+        let d = QueryLimits::default();
+        Ok(QueryLimits {
+            statement_timeout_ms: crate::core::config::parsed(
+                "API_STATEMENT_TIMEOUT_MS",
+                d.statement_timeout_ms,
+            )?
+            .clamp(100, 60_000),
+            lock_timeout_ms: crate::core::config::parsed("API_LOCK_TIMEOUT_MS", d.lock_timeout_ms)?
+                .clamp(10, 60_000),
+        })
+    }
+}
+
+/// Runs one statement inside a transaction bounded by `limits`, pipelined (BEGIN, the limits, the
+/// statement and COMMIT are written before any reply is read: one network round trip).
+pub async fn query_bounded(
+    client: &tokio_postgres::Client,
+    sql: &str,
+    params: &[(&(dyn tokio_postgres::types::ToSql + Sync), Type)],
+    limits: QueryLimits,
+) -> Result<Vec<tokio_postgres::Row>, tokio_postgres::Error> {
+    let statement = limits.statement_timeout_ms.to_string();
+    let lock = limits.lock_timeout_ms.to_string();
+    let limit_params: [(&(dyn tokio_postgres::types::ToSql + Sync), Type); 2] =
+        [(&statement, Type::TEXT), (&lock, Type::TEXT)];
+    let result = futures::try_join!(
+        client.batch_execute("BEGIN"),
+        client.query_typed(
+            "SELECT set_config('statement_timeout', $1, true), set_config('lock_timeout', $2, true)",
+            &limit_params,
+        ),
+        client.query_typed(sql, params),
+        client.batch_execute("COMMIT"),
+    );
+    match result {
+        Ok((_, _, rows, _)) => Ok(rows),
+        Err(e) => {
+            // Never hand a pooled connection back inside a failed transaction.
+            let _ = client.batch_execute("ROLLBACK").await;
+            Err(e)
+        }
     }
 }

@@ -47,6 +47,9 @@ pub struct Cadences {
     pub warm: StdDuration,
     pub cold: StdDuration,
     pub hot_view_window: StdDuration,
+    /// At most this many products are hot for being viewed (the most recently viewed); owned
+    /// products are hot regardless. Bounds what page views alone can cost in StockX calls.
+    pub hot_view_max: i64,
 }
 
 impl Default for Cadences {
@@ -56,12 +59,14 @@ impl Default for Cadences {
             warm: StdDuration::from_secs(24 * 3600),
             cold: StdDuration::from_secs(7 * 24 * 3600),
             hot_view_window: StdDuration::from_secs(48 * 3600),
+            hot_view_max: 200,
         }
     }
 }
 
 impl Cadences {
-    /// `SYNC_HOT_HOURS`, `SYNC_WARM_HOURS`, `SYNC_COLD_HOURS`, `SYNC_HOT_VIEW_HOURS`.
+    /// `SYNC_HOT_HOURS`, `SYNC_WARM_HOURS`, `SYNC_COLD_HOURS`, `SYNC_HOT_VIEW_HOURS`,
+    /// `SYNC_HOT_VIEW_MAX`.
     pub fn from_env() -> Result<Self, ConfigError> {
         let d = Cadences::default();
         let hours = |name: &str, default: StdDuration| -> Result<StdDuration, ConfigError> {
@@ -79,6 +84,7 @@ impl Cadences {
             warm: hours("SYNC_WARM_HOURS", d.warm)?,
             cold: hours("SYNC_COLD_HOURS", d.cold)?,
             hot_view_window: hours("SYNC_HOT_VIEW_HOURS", d.hot_view_window)?,
+            hot_view_max: parsed("SYNC_HOT_VIEW_MAX", d.hot_view_max)?.max(0),
         })
     }
 

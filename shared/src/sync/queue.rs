@@ -40,14 +40,17 @@ const SEND_ATTEMPTS: usize = 3;
 type ChunkOutcome = (Vec<i64>, Vec<(i64, String)>);
 /// Batches of ten sent at once.
 const SEND_PARALLELISM: usize = 4;
+/// The orchestrator's default: a tick of thousands of jobs sends in seconds to SQS and must not
+/// be cut short; the inventory API sets a much smaller budget (`SQS_SEND_BUDGET_MS`).
+const DEFAULT_SEND_BUDGET: Duration = Duration::from_secs(120);
 
 /// SDK timeouts for every SQS call (a hung or unreachable SQS must not hang a request or a tick):
-/// `SQS_TIMEOUT_MS` per attempt (default 3,000), twice that per operation with the SDK's retries,
+/// `SQS_TIMEOUT_MS` per attempt (default 5,000), twice that per operation with the SDK's retries,
 /// one second to connect.
 pub fn sqs_timeouts() -> aws_config::timeout::TimeoutConfig {
     let attempt = Duration::from_millis(
-        crate::core::config::parsed("SQS_TIMEOUT_MS", 3_000u64)
-            .unwrap_or(3_000)
+        crate::core::config::parsed("SQS_TIMEOUT_MS", 5_000u64)
+            .unwrap_or(5_000)
             .clamp(100, 60_000),
     );
     aws_config::timeout::TimeoutConfig::builder()
@@ -71,7 +74,7 @@ impl JobQueue {
         JobQueue {
             client,
             url: url.into(),
-            send_budget: Duration::from_secs(10),
+            send_budget: DEFAULT_SEND_BUDGET,
         }
     }
 
@@ -82,10 +85,12 @@ impl JobQueue {
     }
 
     /// The queue named by `SYNC_QUEUE_URL` (with [`sqs_timeouts`]); `SQS_SEND_BUDGET_MS` (default
-    /// 10,000) bounds one `send`.
+    /// 120,000) bounds one `send`.
     pub async fn from_env() -> Option<Self> {
         let url = crate::core::config::optional("SYNC_QUEUE_URL")?;
-        let budget = crate::core::config::parsed("SQS_SEND_BUDGET_MS", 10_000u64).unwrap_or(10_000);
+        let default_ms = DEFAULT_SEND_BUDGET.as_millis() as u64;
+        let budget =
+            crate::core::config::parsed("SQS_SEND_BUDGET_MS", default_ms).unwrap_or(default_ms);
         Some(
             JobQueue::new(sqs_client().await, url)
                 .with_send_budget(Duration::from_millis(budget.clamp(100, 600_000))),

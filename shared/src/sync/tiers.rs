@@ -26,10 +26,16 @@ pub async fn recompute<C: GenericClient>(
             "WITH owned AS (
                SELECT DISTINCT market.normalize_style_code(style_id) AS style_code
                FROM market.inventory WHERE status IN ('in_stock', 'consigned')
+             ), viewed AS (
+               -- Hot for being viewed: the most recently viewed, capped.
+               SELECT id FROM market.products
+               WHERE last_viewed_at > now() - make_interval(secs => $1)
+               ORDER BY last_viewed_at DESC, id
+               LIMIT $5
              ), computed AS (
                SELECT p.id,
                       CASE WHEN o.style_code IS NOT NULL
-                             OR p.last_viewed_at > now() - make_interval(secs => $1) THEN 'hot'
+                             OR p.id IN (SELECT id FROM viewed) THEN 'hot'
                            WHEN p.last_viewed_at > now() - interval '7 days'
                              OR p.release_date > (now() AT TIME ZONE 'UTC')::date - 90 THEN 'warm'
                            ELSE 'cold' END AS tier
@@ -54,6 +60,7 @@ pub async fn recompute<C: GenericClient>(
                 (&hot, Type::FLOAT8),
                 (&warm, Type::FLOAT8),
                 (&cold, Type::FLOAT8),
+                (&cadences.hot_view_max, Type::INT8),
             ],
         )
         .await?;

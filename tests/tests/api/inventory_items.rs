@@ -394,3 +394,47 @@ async fn status_reports_freshness_failures_and_database_size() {
     let bad = Resp::from_lambda(inventory_api::handle(&s, get("/v1/status", "x=1", &[])).await);
     assert_eq!(bad.invalid_param_names(), ["x"]);
 }
+
+#[tokio::test]
+async fn a_looping_client_with_stockx_revoked_enqueues_bounded_alias_work_only() {
+    let db = TestDb::new().await;
+    let c = db.client().await;
+    let user = Uuid::new_v4();
+    // 30 owned styles we know but have never mapped, and StockX waiting for re-consent.
+    c.batch_execute(&format!(
+        "INSERT INTO market.products (style_code, brand, name)
+           SELECT 'OD' || g || '-100', 'Nike', 'On demand ' || g FROM generate_series(1, 30) g;
+         INSERT INTO market.inventory_items (user_id, style_id, size)
+           SELECT '{user}', 'OD' || g || '-100', '10' FROM generate_series(1, 30) g;
+         INSERT INTO market.marketplace_credentials (marketplace_id, needs_reauth, reauth_reason)
+           VALUES (1, true, 'refresh token revoked');"
+    ))
+    .await
+    .unwrap();
+    let mut s = state(&db);
+    s.on_demand.per_user_day = 25;
+    for _ in 0..5 {
+        let r = inventory(&s, user, "").await;
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    }
+    let rows = c
+        .query(
+            "SELECT marketplace_id, count(*) FROM market.sync_jobs GROUP BY 1 ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    let per_marketplace: Vec<(i16, i64)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    // No StockX job at all (nothing could be called); Alias: 20 on the first request, 5 more
+    // up to the user's daily 25, then nothing however often the client asks.
+    assert_eq!(per_marketplace, [(2, 25)]);
+    let requested_by: i64 = c
+        .query_one(
+            "SELECT count(*) FROM market.sync_jobs WHERE requested_by = $1",
+            &[&user],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(requested_by, 25);
+}

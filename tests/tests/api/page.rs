@@ -104,19 +104,57 @@ async fn viewed(c: &tokio_postgres::Client, id: i32) -> Option<chrono::DateTime<
 }
 
 #[tokio::test]
-async fn viewing_records_at_most_one_write_per_hour() {
+async fn signed_in_views_record_at_most_one_write_per_hour() {
     let db = TestDb::new().await;
     let c = db.client().await;
     let f = seed_market(&c).await;
-    let s = state(&db);
-    assert!(viewed(&c, f.jordan).await.is_none());
+    let mut s = state(&db);
+    s.verifier = Some(
+        shared::api::jwt::JwtVerifier::new(Some(api::JWT_SECRET.as_bytes()), None, 30).unwrap(),
+    );
+    let token = api::hs256(&api::claims(uuid::Uuid::new_v4(), 3600), api::JWT_SECRET);
+    let auth = format!("Bearer {token}");
+    let signed_in = [("authorization", auth.as_str())];
+    // Anonymous GETs, HEADs and a forged token are served but never count as a view: a flood of
+    // them cannot make products hot.
+    for _ in 0..3 {
+        assert_eq!(
+            call(&s, "/v1/products/DZ5485-612", "", &[]).await.status,
+            200
+        );
+        let head = Resp::from_lambda(
+            market_api::handle(
+                &s,
+                e2e_tests::api::request_from_event(&e2e_tests::api::function_url_event(
+                    "HEAD",
+                    "/v1/products/DZ5485-612",
+                    "",
+                    &signed_in,
+                )),
+            )
+            .await,
+        );
+        assert_eq!(head.status, 200);
+        let forged = [("authorization", "Bearer x.y.z")];
+        assert_eq!(
+            call(&s, "/v1/products/DZ5485-612", "", &forged)
+                .await
+                .status,
+            200
+        );
+    }
+    assert!(viewed(&c, f.jordan).await.is_none(), "no signed-in GET yet");
     assert_eq!(
-        call(&s, "/v1/products/DZ5485-612", "", &[]).await.status,
+        call(&s, "/v1/products/DZ5485-612", "", &signed_in)
+            .await
+            .status,
         200
     );
     let first = viewed(&c, f.jordan).await.expect("view recorded");
     assert_eq!(
-        call(&s, "/v1/products/DZ5485-612", "", &[]).await.status,
+        call(&s, "/v1/products/DZ5485-612", "", &signed_in)
+            .await
+            .status,
         200
     );
     assert_eq!(
@@ -131,7 +169,9 @@ async fn viewing_records_at_most_one_write_per_hour() {
     .await
     .unwrap();
     assert_eq!(
-        call(&s, "/v1/products/DZ5485-612", "", &[]).await.status,
+        call(&s, "/v1/products/DZ5485-612", "", &signed_in)
+            .await
+            .status,
         200
     );
     assert!(viewed(&c, f.jordan).await.unwrap() > first);
@@ -480,4 +520,33 @@ async fn database_down_gives_503_with_retry_after() {
             .status,
         400
     );
+}
+
+#[tokio::test]
+async fn a_request_behind_a_held_lock_answers_503_with_retry_after() {
+    let db = TestDb::new().await;
+    seed_market(&db.client().await).await;
+    let mut s = state(&db);
+    s.limits = shared::core::db::QueryLimits {
+        statement_timeout_ms: 2_000,
+        lock_timeout_ms: 200,
+    };
+    // Another session holds a lock the page needs (as a long migration or a VACUUM FULL would).
+    let holder = db.client().await;
+    holder
+        .batch_execute("BEGIN; LOCK TABLE market.products IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let r = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        call(&s, "/v1/products/DZ5485-612", "", &[]),
+    )
+    .await
+    .expect("the request does not wait for the lock");
+    let p = r.problem(503);
+    assert!(r.header("retry-after").is_some(), "{p}");
+    // The pooled connection is clean afterwards: once the lock is gone the page is served.
+    holder.batch_execute("ROLLBACK").await.unwrap();
+    let r = call(&s, "/v1/products/DZ5485-612", "", &[]).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
 }

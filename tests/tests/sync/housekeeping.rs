@@ -271,3 +271,36 @@ async fn the_daily_mode_loads_ecb_rates_once() {
         .await;
     assert_eq!(runs, 2);
 }
+
+#[tokio::test]
+async fn views_make_at_most_the_capped_number_of_products_hot() {
+    let db = TestDb::new().await;
+    let c = db.client().await;
+    // Ten products viewed in the last hour (as a flood of views would leave them), one owned.
+    c.batch_execute(
+        "INSERT INTO market.products (style_code, brand, name, last_viewed_at)
+         SELECT 'VW' || g || '-100', 'Nike', 'Viewed ' || g, now() - make_interval(mins => g)
+         FROM generate_series(1, 10) g;
+         INSERT INTO market.products (style_code, brand, name) VALUES ('OW1-100', 'Nike', 'Owned');
+         INSERT INTO market.inventory_items (user_id, style_id, size) VALUES (gen_random_uuid(), 'OW1-100', '10');",
+    )
+    .await
+    .unwrap();
+    let cadences = shared::core::tier::Cadences {
+        hot_view_max: 3,
+        ..Default::default()
+    };
+    shared::sync::tiers::recompute(&c, &cadences).await.unwrap();
+    let hot: Vec<String> = c
+        .query(
+            "SELECT style_code FROM market.products WHERE tier = 'hot' ORDER BY style_code",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    // The three most recently viewed, and the owned one regardless of the cap.
+    assert_eq!(hot, ["OW1-100", "VW1-100", "VW2-100", "VW3-100"]);
+}

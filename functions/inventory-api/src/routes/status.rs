@@ -6,7 +6,7 @@ use postgres_types::Json;
 use serde::{Deserialize, Serialize};
 use shared::api::{ApiRequest, CachePolicy, JsonResponse};
 
-use shared::core::db::Type;
+use shared::core::db::{query_bounded, Type};
 use shared::core::domain::percent;
 
 use crate::{ApiError, State};
@@ -83,16 +83,17 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
     state.count_round_trip();
     let c = &state.cadences;
     let (hot, warm, cold) = (c.secs("hot"), c.secs("warm"), c.secs("cold"));
-    let rows = client
-        .query_typed(
-            SQL,
-            &[
-                (&hot, Type::FLOAT8),
-                (&warm, Type::FLOAT8),
-                (&cold, Type::FLOAT8),
-            ],
-        )
-        .await?;
+    let rows = query_bounded(
+        &client,
+        SQL,
+        &[
+            (&hot, Type::FLOAT8),
+            (&warm, Type::FLOAT8),
+            (&cold, Type::FLOAT8),
+        ],
+        state.limits,
+    )
+    .await?;
     drop(client);
     let Json(row): Json<Row> = rows
         .first()

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use postgres_types::Json;
 use serde::{Deserialize, Serialize};
 use shared::api::{CachePolicy, JsonResponse, Problem};
-use shared::core::db::Type;
+use shared::core::db::{query_bounded, Type};
 use shared::core::domain::{Currency, Marketplace, Region};
 use shared::valuation::fx::{Converter, FxRow, FxUsage, RateTable};
 
@@ -140,20 +140,21 @@ pub async fn handle(
     let client = state.client().await?;
     state.count_round_trip();
     let (system, value) = split_size(size);
-    let row = client
-        .query_typed(
-            SQL,
-            &[
-                (&key, Type::TEXT),
-                (&normalized, Type::TEXT),
-                (&market.region.code(), Type::TEXT),
-                (&system, Type::TEXT),
-                (&value, Type::NUMERIC),
-                (&days, Type::INT4),
-                (&marketplace.map(|m| m.id()), Type::INT2),
-            ],
-        )
-        .await?;
+    let row = query_bounded(
+        &client,
+        SQL,
+        &[
+            (&key, Type::TEXT),
+            (&normalized, Type::TEXT),
+            (&market.region.code(), Type::TEXT),
+            (&system, Type::TEXT),
+            (&value, Type::NUMERIC),
+            (&days, Type::INT4),
+            (&marketplace.map(|m| m.id()), Type::INT2),
+        ],
+        state.limits,
+    )
+    .await?;
     let Json(row): Json<Row> = row
         .first()
         .ok_or_else(|| ApiError::Decode("no row".into()))?

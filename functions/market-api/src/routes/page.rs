@@ -8,7 +8,7 @@ use postgres_types::Json;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 use shared::api::{ApiRequest, CachePolicy, JsonResponse, Problem};
-use shared::core::db::Type;
+use shared::core::db::{query_bounded, Type};
 use shared::core::domain::{Currency, Marketplace, Money, Region};
 use shared::core::sizes::SizeSystem;
 use shared::core::tier::Tier;
@@ -213,22 +213,31 @@ pub async fn handle(
     q.finish(&["market", "currency", "size"])?;
     let (key, normalized) = style?;
 
+    // A view counts towards popularity only from a signed-in user's GET (a HEAD or an anonymous
+    // request reads the page without raising the product's tier).
+    let counts_as_view = req.method == lambda_http::http::Method::GET
+        && state.verifier.as_ref().is_some_and(|v| {
+            req.header("authorization")
+                .is_some_and(|h| v.verify_header(Some(h)).is_ok())
+        });
     let client = state.client().await?;
     state.count_round_trip();
     let (system, value) = history::split_size(size);
-    let rows = client
-        .query_typed(
-            SQL,
-            &[
-                (&key, Type::TEXT),
-                (&normalized, Type::TEXT),
-                (&market.region.code(), Type::TEXT),
-                (&system, Type::TEXT),
-                (&value, Type::NUMERIC),
-                (&HISTORY_DAYS, Type::INT4),
-            ],
-        )
-        .await?;
+    let rows = query_bounded(
+        &client,
+        SQL,
+        &[
+            (&key, Type::TEXT),
+            (&normalized, Type::TEXT),
+            (&market.region.code(), Type::TEXT),
+            (&system, Type::TEXT),
+            (&value, Type::NUMERIC),
+            (&HISTORY_DAYS, Type::INT4),
+            (&counts_as_view, Type::BOOL),
+        ],
+        state.limits,
+    )
+    .await?;
     drop(client);
     let Json(row): Json<Row> = rows
         .first()

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use postgres_types::Json;
 use serde::{Deserialize, Serialize};
 use shared::api::{ApiRequest, CachePolicy, JsonResponse, Query};
-use shared::core::db::Type;
+use shared::core::db::{query_bounded, Type};
 use shared::core::domain::{style_key, Currency, Marketplace, Region};
 use shared::valuation::fx::{Converter, FxRow, FxUsage, RateTable};
 
@@ -165,21 +165,22 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
     let fetch = p.limit + 1;
     let client = state.client().await?;
     state.count_round_trip();
-    let rows = client
-        .query_typed(
-            SQL,
-            &[
-                (&p.key, Type::TEXT),
-                (&pattern, Type::TEXT),
-                (&p.ts, Type::TEXT),
-                (&p.brand, Type::TEXT),
-                (&p.after.0, Type::INT4),
-                (&p.after.1, Type::INT4),
-                (&fetch, Type::INT8),
-                (&p.market.region.code(), Type::TEXT),
-            ],
-        )
-        .await?;
+    let rows = query_bounded(
+        &client,
+        SQL,
+        &[
+            (&p.key, Type::TEXT),
+            (&pattern, Type::TEXT),
+            (&p.ts, Type::TEXT),
+            (&p.brand, Type::TEXT),
+            (&p.after.0, Type::INT4),
+            (&p.after.1, Type::INT4),
+            (&fetch, Type::INT8),
+            (&p.market.region.code(), Type::TEXT),
+        ],
+        state.limits,
+    )
+    .await?;
     drop(client);
     let Json(row): Json<Row> = rows
         .first()

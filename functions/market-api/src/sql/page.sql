@@ -8,7 +8,7 @@ WITH p AS (
 ), touch AS (
   UPDATE market.products t SET last_viewed_at = now()
   FROM p
-  WHERE t.id = p.id AND (t.last_viewed_at IS NULL OR t.last_viewed_at < now() - interval '1 hour')
+  WHERE $7 AND t.id = p.id AND (t.last_viewed_at IS NULL OR t.last_viewed_at < now() - interval '1 hour')
   RETURNING t.id
 ), sv AS (
   SELECT v.id, v.size_system, v.size_value, v.us_m, v.us_w, v.uk, v.eu, v.cm,

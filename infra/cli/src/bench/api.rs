@@ -124,7 +124,9 @@ pub(crate) fn print_table(rows: &[(&str, &Samples)]) {
 }
 
 pub(crate) async fn measure(args: &BenchApiArgs, codes: &[String]) -> anyhow::Result<()> {
-    let market = market_api::State::from_env().context("market-api state")?;
+    let market = market_api::State::from_env()
+        .await
+        .context("market-api state")?;
     let inventory = inventory_api::State::from_env()
         .await
         .context("inventory-api state")?;

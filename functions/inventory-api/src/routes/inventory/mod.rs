@@ -37,7 +37,8 @@ use self::value::Valuer;
 const STATUSES: &str = "open, all, in_stock, consigned, sold, removed";
 
 const AS_USER_SQL: &str = "SELECT set_config('role', 'authenticated', true), \
-     set_config('request.jwt.claims', $1, true), set_config('request.jwt.claim.sub', $2, true)";
+     set_config('request.jwt.claims', $1, true), set_config('request.jwt.claim.sub', $2, true), \
+     set_config('statement_timeout', $3, true), set_config('lock_timeout', $4, true)";
 const AS_OWNER_SQL: &str =
     "SELECT set_config('role', 'none', true), set_config('request.jwt.claims', '', true), \
      set_config('request.jwt.claim.sub', '', true)";
@@ -76,11 +77,25 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
     let client = state.client().await?;
     state.count_round_trip();
     // Pipelined: every message is written before any reply is awaited (one network round trip).
-    let as_user: [(&(dyn ToSql + Sync), Type); 2] =
-        [(&user.claims_json, Type::TEXT), (&sub, Type::TEXT)];
+    // The same per-transaction limits as every API query (see `query_bounded`).
+    let statement_timeout = state.limits.statement_timeout_ms.to_string();
+    let lock_timeout = state.limits.lock_timeout_ms.to_string();
+    let as_user: [(&(dyn ToSql + Sync), Type); 4] = [
+        (&user.claims_json, Type::TEXT),
+        (&sub, Type::TEXT),
+        (&statement_timeout, Type::TEXT),
+        (&lock_timeout, Type::TEXT),
+    ];
     let read_params: [(&(dyn ToSql + Sync), Type); 2] =
         [(&user.user_id, Type::UUID), (&statuses, Type::TEXT_ARRAY)];
-    let enqueue_params: [(&(dyn ToSql + Sync), Type); 1] = [(&user.user_id, Type::UUID)];
+    let od = &state.on_demand;
+    let enqueue_params: [(&(dyn ToSql + Sync), Type); 5] = [
+        (&user.user_id, Type::UUID),
+        (&od.marketplaces, Type::INT2_ARRAY),
+        (&od.per_request, Type::INT8),
+        (&od.per_user_day, Type::INT8),
+        (&od.daily_max, Type::INT8),
+    ];
     let result = futures::try_join!(
         client.batch_execute("BEGIN"),
         client.query_typed(AS_USER_SQL, &as_user),
