@@ -30,6 +30,8 @@ pub struct State {
     pub cadences: Cadences,
     /// Statement and lock timeouts of every query (503 with `Retry-After` when hit).
     pub limits: QueryLimits,
+    /// An ask above this percentage of the size's highest reference price is an outlier.
+    pub outlier_ratio_pct: i64,
     /// Bounds on the sync jobs an inventory request may enqueue.
     pub on_demand: OnDemand,
     pub verifier: JwtVerifier,
@@ -123,6 +125,7 @@ impl State {
             fees,
             cadences: Cadences::default(),
             limits: QueryLimits::default(),
+            outlier_ratio_pct: shared::valuation::outliers::ASK_RATIO_PCT,
             on_demand: OnDemand::default(),
             verifier,
             queue,
@@ -150,6 +153,7 @@ impl State {
             shared::core::config::parsed("DB_SIZE_BUDGET_MB", DEFAULT_DB_BUDGET_MB)?;
         state.cadences = Cadences::from_env()?;
         state.limits = QueryLimits::from_env()?;
+        state.outlier_ratio_pct = shared::valuation::outliers::ratio_from_env()?;
         state.on_demand = OnDemand::from_env()?;
         Ok(state)
     }

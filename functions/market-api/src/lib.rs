@@ -33,6 +33,8 @@ pub struct State {
     pub cadences: Cadences,
     /// Statement and lock timeouts of every query (503 with `Retry-After` when hit).
     pub limits: QueryLimits,
+    /// An ask above this percentage of the size's highest reference price is an outlier.
+    pub outlier_ratio_pct: i64,
     /// Verifies the optional bearer token of a page request: only signed-in views count towards
     /// a product's popularity (anonymous requests could make the whole catalogue hot). `None`: no
     /// view is counted.
@@ -57,6 +59,7 @@ impl State {
             fees,
             cadences: Cadences::default(),
             limits: QueryLimits::default(),
+            outlier_ratio_pct: shared::valuation::outliers::ASK_RATIO_PCT,
             verifier: None,
             round_trips: AtomicU64::new(0),
         }
@@ -74,6 +77,7 @@ impl State {
         );
         state.cadences = Cadences::from_env()?;
         state.limits = QueryLimits::from_env()?;
+        state.outlier_ratio_pct = shared::valuation::outliers::ratio_from_env()?;
         state.verifier = match JwtVerifier::from_env().await {
             Ok(v) => Some(v),
             Err(shared::api::jwt::AuthConfigError::NoKeys) => None,

@@ -3,4 +3,5 @@
 
 pub mod fees;
 pub mod fx;
+pub mod outliers;
 pub mod payout;

@@ -438,3 +438,42 @@ async fn a_looping_client_with_stockx_revoked_enqueues_bounded_alias_work_only()
         .get(0);
     assert_eq!(requested_by, 25);
 }
+
+#[tokio::test]
+async fn an_outlier_ask_does_not_value_the_pair() {
+    let db = TestDb::new().await;
+    let c = db.client().await;
+    let f = seed_market(&c).await;
+    // Alias asks $2,000.00 against a $119.00 last sale; StockX asks $74.00 (the case).
+    let now = chrono::Utc::now();
+    api::Price::new(f.jordan_size("12"), 2, now)
+        .ask(200_000)
+        .last_sale(11_900)
+        .insert(&c)
+        .await;
+    api::Price::new(f.jordan_size("12"), 1, now)
+        .ask(7_400)
+        .insert(&c)
+        .await;
+    let user = Uuid::new_v4();
+    let id = api::Item::new(user, "DZ5485-612", "12")
+        .cost("60.00", "USD")
+        .insert(&c)
+        .await;
+    let v = inventory(&state(&db), user, "").await.json();
+    let it = item(&v, id);
+    assert_eq!(it["market_value_minor"], 7_400);
+    assert_eq!(it["best_payout"]["marketplace"], "stockx");
+    let alias = it["marketplaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["marketplace"] == "alias")
+        .unwrap();
+    assert_eq!(alias["outlier"], true);
+    assert!(
+        v["totals"]["market_value_minor"].as_i64().unwrap() < 100_000,
+        "the outlier is in no total: {}",
+        v["totals"]
+    );
+}

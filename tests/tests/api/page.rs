@@ -550,3 +550,48 @@ async fn a_request_behind_a_held_lock_answers_503_with_retry_after() {
     let r = call(&s, "/v1/products/DZ5485-612", "", &[]).await;
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
 }
+
+#[tokio::test]
+async fn an_outlier_ask_is_flagged_and_never_the_best_price() {
+    let db = TestDb::new().await;
+    let c = db.client().await;
+    let f = seed_market(&c).await;
+    // The captured case (Alias, Nike Dunk Low DD1391-100 size 4): Alias asks $2,000.00
+    // with a last sale of $119.00, StockX asks $74.00. Here on the fixture's size 12.
+    let now = chrono::Utc::now();
+    api::Price::new(f.jordan_size("12"), 2, now)
+        .ask(200_000)
+        .last_sale(11_900)
+        .insert(&c)
+        .await;
+    api::Price::new(f.jordan_size("12"), 1, now)
+        .ask(7_400)
+        .insert(&c)
+        .await;
+    let v = call(&state(&db), "/v1/products/DZ5485-612", "", &[])
+        .await
+        .json();
+    let twelve = v["sizes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["label"] == "12")
+        .expect("size 12");
+    let alias = twelve["marketplaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["marketplace"] == "alias")
+        .unwrap();
+    assert_eq!(
+        alias["ask_minor"], 200_000,
+        "shown as the marketplace quotes it"
+    );
+    assert_eq!(alias["outlier"], true);
+    assert_eq!(alias["outlier_reason"], "ask_far_above_last_sale");
+    assert_eq!(twelve["best_ask"]["marketplace"], "stockx");
+    assert_eq!(twelve["best_ask"]["amount_minor"], 7_400);
+    assert_eq!(twelve["best_payout"]["marketplace"], "stockx");
+    // Nor is it the product's headline: Alias's lowest ask stays the fixture's 215.00.
+    assert_eq!(v["summary"]["marketplaces"][1]["lowest_ask_minor"], 21_500);
+}

@@ -49,6 +49,9 @@ pub(super) struct MarketOut {
     pub(super) bid_minor: Option<i64>,
     pub(super) last_sale_minor: Option<i64>,
     pub(super) observed_at: DateTime<Utc>,
+    /// The ask is far above the rest of the market (`valuation::outliers`): shown, never used.
+    pub(super) outlier: bool,
+    pub(super) outlier_reason: Option<&'static str>,
 }
 
 #[derive(Debug, Serialize)]

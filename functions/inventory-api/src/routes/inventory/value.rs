@@ -14,6 +14,7 @@ use super::out::*;
 use super::rows::*;
 use crate::{ApiError, State};
 use shared::core::sizes::matching::SizeMatch;
+use shared::valuation::outliers::{self, Reference};
 
 /// What valuing any item of one request needs: the caller's fees and market, the time, and the
 /// latest prices by size.
@@ -91,7 +92,9 @@ impl Valuer<'_> {
         let mut latest_sale: Option<(DateTime<Utc>, i64)> = None;
         let mut best_bid: Option<i64> = None;
         let mut lowest_ask: Option<i64> = None;
-        let mut quotes: Vec<(Marketplace, Currency, &PriceRow)> = Vec::new();
+        let mut quotes: Vec<(Marketplace, Currency, &PriceRow, bool)> = Vec::new();
+        // Every quote in the display currency first: outliers are judged across marketplaces.
+        let mut converted = Vec::with_capacity(rows.len());
         for r in rows {
             let Some(m) = Marketplace::from_id(r.marketplace_id) else {
                 continue;
@@ -108,8 +111,24 @@ impl Valuer<'_> {
             let ask = c(conv, r.ask_minor)?;
             let bid = c(conv, r.bid_minor)?;
             let sale = c(conv, r.last_sale_minor)?;
-            any_ask |= ask.is_some();
-            lowest_ask = match (lowest_ask, ask) {
+            converted.push((m, cur, *r, ask, bid, sale));
+        }
+        for (i, &(m, cur, r, ask, bid, sale)) in converted.iter().enumerate() {
+            let mut references: Vec<(Reference, i64)> = Vec::new();
+            references.extend(bid.map(|v| (Reference::OwnBid, v)));
+            references.extend(sale.map(|v| (Reference::OwnLastSale, v)));
+            for (j, other) in converted.iter().enumerate() {
+                if j != i {
+                    references.extend(other.3.map(|v| (Reference::OtherAsk, v)));
+                    references.extend(other.5.map(|v| (Reference::OtherLastSale, v)));
+                }
+            }
+            let outlier =
+                ask.and_then(|a| outliers::ask_outlier(a, &references, state.outlier_ratio_pct));
+            // An outlier ask is shown, flagged, and used for nothing.
+            let usable_ask = if outlier.is_some() { None } else { ask };
+            any_ask |= usable_ask.is_some();
+            lowest_ask = match (lowest_ask, usable_ask) {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
@@ -125,8 +144,10 @@ impl Valuer<'_> {
                 bid_minor: bid,
                 last_sale_minor: sale,
                 observed_at: r.observed_at,
+                outlier: outlier.is_some(),
+                outlier_reason: outlier,
             });
-            quotes.push((m, cur, r));
+            quotes.push((m, cur, r, usable_ask.is_some()));
         }
         out.marketplaces.sort_by_key(|m| m.marketplace);
         out.as_of = rows.iter().map(|r| r.observed_at).max();
@@ -134,9 +155,9 @@ impl Valuer<'_> {
 
         // Payout per marketplace at its ask; with no ask anywhere, at its last sale.
         let mut payouts = Vec::new();
-        for (m, cur, r) in &quotes {
+        for (m, cur, r, ask_usable) in &quotes {
             let price = if any_ask {
-                r.ask_minor
+                r.ask_minor.filter(|_| *ask_usable)
             } else {
                 r.last_sale_minor
             };

@@ -6,194 +6,29 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use postgres_types::Json;
 use rust_decimal::{Decimal, RoundingStrategy};
-use serde::{Deserialize, Serialize};
 use shared::api::{ApiRequest, CachePolicy, JsonResponse, Problem};
 use shared::core::db::{query_bounded, Type};
-use shared::core::domain::{Currency, Marketplace, Money, Region};
+use shared::core::domain::{Marketplace, Money};
 use shared::core::sizes::SizeSystem;
 use shared::core::tier::Tier;
 use shared::valuation::fees::FeeProfile;
-use shared::valuation::fx::{Converter, FxRow, FxUsage, RateTable};
+use shared::valuation::fx::{Converter, RateTable};
+use shared::valuation::outliers::{self, Reference};
 use shared::valuation::payout::{best, display_payout, DisplayPayout};
 
-use crate::history::{self, currency_of, HistRow, HistoryOut};
+use crate::history::{self, currency_of, HistoryOut};
 use crate::params;
 use crate::{ApiError, State};
 
+mod out;
+mod rows;
+
+use self::out::*;
+use self::rows::*;
+
 const HISTORY_DAYS: i32 = 30;
 
-const SQL: &str = include_str!("../sql/page.sql");
-
-#[derive(Debug, Deserialize)]
-struct ProductRow {
-    style_code: String,
-    brand: String,
-    name: String,
-    colorway: Option<String>,
-    gender: String,
-    release_date: Option<NaiveDate>,
-    retail_price_minor: Option<i64>,
-    retail_currency: Option<String>,
-    image_url: Option<String>,
-    tier: String,
-    last_synced_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Deserialize)]
-struct SizeRow {
-    id: i32,
-    system: String,
-    value: String,
-    us_m: Option<String>,
-    uk: Option<String>,
-    eu: Option<String>,
-    cm: Option<String>,
-    selected: bool,
-}
-
-#[derive(Debug, Deserialize)]
-struct PriceRow {
-    variant_id: i32,
-    marketplace_id: i16,
-    currency: String,
-    ask_minor: Option<i64>,
-    bid_minor: Option<i64>,
-    last_sale_minor: Option<i64>,
-    observed_at: DateTime<Utc>,
-    changed_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Deserialize)]
-struct LinkRow {
-    marketplace_id: i16,
-    status: String,
-    last_synced_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Row {
-    product: Option<ProductRow>,
-    sizes: Vec<SizeRow>,
-    prices: Vec<PriceRow>,
-    history: Vec<HistRow>,
-    size_history: Vec<HistRow>,
-    links: Vec<LinkRow>,
-    fx: Vec<FxRow>,
-}
-
-#[derive(Debug, Serialize)]
-struct PageOut {
-    style_code: String,
-    market: Region,
-    /// Every `*_minor` amount in this response is in this currency.
-    currency: Currency,
-    minor_digits: u32,
-    fx: Option<FxUsage>,
-    product: ProductOut,
-    summary: SummaryOut,
-    sizes: Vec<SizeOut>,
-    history: HistoryOut,
-    size_history: Option<HistoryOut>,
-    freshness: FreshnessOut,
-}
-
-#[derive(Debug, Serialize)]
-struct ProductOut {
-    style_code: String,
-    name: String,
-    brand: String,
-    colorway: Option<String>,
-    gender: String,
-    release_date: Option<NaiveDate>,
-    retail_minor: Option<i64>,
-    image_url: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, Serialize)]
-struct Quoted {
-    marketplace: Marketplace,
-    amount_minor: i64,
-}
-
-#[derive(Debug, Serialize)]
-struct SaleOut {
-    marketplace: Marketplace,
-    amount_minor: i64,
-    /// When the sale was first observed (the price row's last change).
-    observed_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Serialize)]
-struct ChangeOut {
-    days: i32,
-    from_day: NaiveDate,
-    from_minor: i64,
-    to_day: NaiveDate,
-    to_minor: i64,
-    change_minor: i64,
-    /// Percent, 2 decimals, rounded half away from zero.
-    change_pct: String,
-}
-
-#[derive(Debug, Serialize)]
-struct MarketSummary {
-    marketplace: Marketplace,
-    lowest_ask_minor: Option<i64>,
-    highest_bid_minor: Option<i64>,
-    last_sale_minor: Option<i64>,
-    sizes_with_ask: usize,
-    observed_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Serialize)]
-struct SummaryOut {
-    lowest_ask: Option<Quoted>,
-    highest_bid: Option<Quoted>,
-    last_sale: Option<SaleOut>,
-    change_30d: Option<ChangeOut>,
-    marketplaces: Vec<MarketSummary>,
-}
-
-#[derive(Debug, Serialize)]
-struct SizeMarket {
-    marketplace: Marketplace,
-    ask_minor: Option<i64>,
-    bid_minor: Option<i64>,
-    last_sale_minor: Option<i64>,
-    observed_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Serialize)]
-struct SizeOut {
-    label: String,
-    system: SizeSystem,
-    value: String,
-    us_m: Option<String>,
-    uk: Option<String>,
-    eu: Option<String>,
-    cm: Option<String>,
-    marketplaces: Vec<SizeMarket>,
-    best_ask: Option<Quoted>,
-    /// Highest net payout when listing at each marketplace's lowest ask, after the default fees.
-    best_payout: Option<DisplayPayout>,
-}
-
-#[derive(Debug, Serialize)]
-struct LinkOut {
-    marketplace: Marketplace,
-    status: String,
-    last_synced_at: Option<DateTime<Utc>>,
-    stale: bool,
-}
-
-#[derive(Debug, Serialize)]
-struct FreshnessOut {
-    tier: Tier,
-    cadence_hours: i64,
-    last_synced_at: Option<DateTime<Utc>>,
-    stale: bool,
-    marketplaces: Vec<LinkOut>,
-}
+const SQL: &str = include_str!("../../sql/page.sql");
 
 fn norm(s: &Option<String>) -> Option<String> {
     s.as_deref()
@@ -292,6 +127,8 @@ pub async fn handle(
                 bid_minor: conv_opt(&mut conv, p.bid_minor)?,
                 last_sale_minor: last_sale,
                 observed_at: p.observed_at,
+                outlier: false,
+                outlier_reason: None,
             },
             payout,
         ));
@@ -309,8 +146,10 @@ pub async fn handle(
             .map_err(|_| ApiError::Decode(format!("size value {:?}", s.value)))?;
         let mut entries = by_variant.remove(&s.id).unwrap_or_default();
         entries.sort_by_key(|(m, _)| m.marketplace);
+        flag_outliers(&mut entries, state.outlier_ratio_pct);
         let best_ask = entries
             .iter()
+            .filter(|(m, _)| !m.outlier)
             .filter_map(|(m, _)| {
                 m.ask_minor.map(|a| Quoted {
                     marketplace: m.marketplace,
@@ -351,10 +190,17 @@ pub async fn handle(
             .map(|(_, _, v)| *v);
         marketplaces.push(MarketSummary {
             marketplace: m,
-            lowest_ask_minor: quotes.iter().filter_map(|q| q.ask_minor).min(),
+            lowest_ask_minor: quotes
+                .iter()
+                .filter(|q| !q.outlier)
+                .filter_map(|q| q.ask_minor)
+                .min(),
             highest_bid_minor: quotes.iter().filter_map(|q| q.bid_minor).max(),
             last_sale_minor: latest_sale,
-            sizes_with_ask: quotes.iter().filter(|q| q.ask_minor.is_some()).count(),
+            sizes_with_ask: quotes
+                .iter()
+                .filter(|q| q.ask_minor.is_some() && !q.outlier)
+                .count(),
             observed_at: quotes.iter().map(|q| q.observed_at).max(),
         });
     }
@@ -494,4 +340,31 @@ fn change(h: &HistoryOut) -> Option<ChangeOut> {
         change_minor,
         change_pct: format!("{pct:.2}"),
     })
+}
+
+/// Flags the asks of one size that are far above the rest of its market, and drops their payout
+/// (an outlier is never a best price or a best payout).
+fn flag_outliers(entries: &mut [(SizeMarket, Option<DisplayPayout>)], ratio_pct: i64) {
+    let snapshot: Vec<(Option<i64>, Option<i64>)> = entries
+        .iter()
+        .map(|(m, _)| (m.ask_minor, m.last_sale_minor))
+        .collect();
+    for (i, (m, payout)) in entries.iter_mut().enumerate() {
+        let mut references: Vec<(Reference, i64)> = Vec::new();
+        references.extend(m.bid_minor.map(|v| (Reference::OwnBid, v)));
+        references.extend(m.last_sale_minor.map(|v| (Reference::OwnLastSale, v)));
+        for (j, (ask, sale)) in snapshot.iter().enumerate() {
+            if j != i {
+                references.extend(ask.map(|v| (Reference::OtherAsk, v)));
+                references.extend(sale.map(|v| (Reference::OtherLastSale, v)));
+            }
+        }
+        m.outlier_reason = m
+            .ask_minor
+            .and_then(|a| outliers::ask_outlier(a, &references, ratio_pct));
+        m.outlier = m.outlier_reason.is_some();
+        if m.outlier {
+            *payout = None;
+        }
+    }
 }
