@@ -43,10 +43,12 @@ pub fn throttled_config() -> SandboxConfig {
 /// The gap the throttled sandbox enforces between StockX requests.
 pub const ENFORCED_STOCKX_MS: u64 = 100;
 
-/// Client settings for tests: short timeouts and back-offs.
+/// Client settings for tests: short back-offs; a request timeout long enough that a loaded 2-core
+/// machine (a parallel build, the other test binaries) never turns a slow answer into a failure
+/// (3 s flaked once under CI load). Tests about timeouts set their own.
 pub fn test_settings() -> ClientSettings {
     ClientSettings {
-        timeout: Duration::from_secs(3),
+        timeout: Duration::from_secs(10),
         max_attempts: 3,
         max_wait: Duration::from_secs(10),
         retry_backoff: Duration::from_millis(20),

@@ -5,8 +5,6 @@
 //! exact amount in the currency (`"12.345"` USD, `"abc"`, negative) makes the whole response
 //! `Malformed`: storing a guessed price is worse than storing none.
 
-use std::str::FromStr;
-
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::de::DeserializeOwned;
@@ -55,27 +53,6 @@ pub(crate) fn non_empty(s: &Option<String>) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-/// A plausible shoe size (`10`, `10.5`, `44 2/3`) as an exact decimal, 0 < size < 60. Thirds are
-/// rounded to two decimals, the precision `size_variants.eu` stores.
-pub fn parse_size(raw: &str) -> Option<Decimal> {
-    let s = raw.trim().replace(',', ".");
-    let value = match s.split_once(' ') {
-        Some((whole, frac)) if frac.contains('/') => {
-            let (n, d) = frac.split_once('/')?;
-            let (n, d) = (
-                Decimal::from_str(n.trim()).ok()?,
-                Decimal::from_str(d.trim()).ok()?,
-            );
-            if d.is_zero() {
-                return None;
-            }
-            Decimal::from_str(whole).ok()? + (n / d).round_dp(2)
-        }
-        _ => Decimal::from_str(&s).ok()?,
-    };
-    (value > Decimal::ZERO && value < Decimal::from(60)).then(|| value.normalize())
-}
-
 /// The numeric part and suffix-implied system of a size label: `6.5W` → (UsW, 6.5), `5Y`,
 /// `10C`, `US M 10`, `10`.
 pub(crate) fn split_label(label: &str) -> (Option<SizeSystem>, Option<Decimal>) {
@@ -96,7 +73,7 @@ pub(crate) fn split_label(label: &str) -> (Option<SizeSystem>, Option<Decimal>) 
     } else {
         (None, body)
     };
-    (system, parse_size(number))
+    (system, crate::core::sizes::parse_size(number))
 }
 
 pub(crate) fn set_field(v: &mut MarketplaceVariant, system: SizeSystem, value: Decimal) {
@@ -117,7 +94,7 @@ mod tests {
     use super::*;
 
     fn d(s: &str) -> Decimal {
-        Decimal::from_str(s).unwrap()
+        <Decimal as std::str::FromStr>::from_str(s).unwrap()
     }
 
     #[test]
@@ -131,9 +108,6 @@ mod tests {
             (Some(SizeSystem::UsM), Some(d("10")))
         );
         assert_eq!(split_label("OS"), (None, None));
-        assert_eq!(parse_size("44 2/3"), Some(d("44.67")));
-        assert_eq!(parse_size("10.0"), Some(d("10")));
-        assert_eq!(parse_size("0"), None);
         assert_eq!(size_key(d("10.50")), "10.5");
     }
 }

@@ -477,3 +477,37 @@ async fn an_outlier_ask_does_not_value_the_pair() {
         v["totals"]
     );
 }
+
+#[tokio::test]
+async fn used_pairs_and_prices_without_a_currency_are_flagged() {
+    let db = TestDb::new().await;
+    let c = db.client().await;
+    seed_market(&c).await;
+    let user = Uuid::new_v4();
+    let used = api::Item::new(user, "DZ5485-612", "10")
+        .cost("150.00", "USD")
+        .insert(&c)
+        .await;
+    c.execute(
+        "UPDATE market.inventory_items SET condition = 'used' WHERE id = $1",
+        &[&used],
+    )
+    .await
+    .unwrap();
+    let no_currency = api::Item::new(user, "DZ5485-612", "10")
+        .cost_without_currency("150.00")
+        .insert(&c)
+        .await;
+    let v = inventory(&state(&db), user, "").await.json();
+    let u = item(&v, used);
+    assert_eq!(u["reason"], "condition_not_priced");
+    assert!(u["market_value_minor"].is_null());
+    assert_eq!(u["cost_minor"], 15_000);
+    assert_eq!(u["cost_currency_assumed"], false);
+    let n = item(&v, no_currency);
+    assert_eq!(n["cost_currency_assumed"], true);
+    assert_eq!(n["price_source"], "live");
+    // Only the new pair is valued; both costs count.
+    assert_eq!(v["totals"]["items_valued"], 1);
+    assert_eq!(v["totals"]["cost_basis_minor"], 30_000);
+}

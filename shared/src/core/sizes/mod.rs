@@ -188,7 +188,10 @@ pub fn parse_inventory_size(
         "US" => {
             let upper = raw.to_ascii_uppercase();
             let upper = upper.trim_start_matches("US").trim();
-            if let Some(n) = upper.strip_suffix('W') {
+            if let Some(n) = upper.strip_prefix('W') {
+                // "W8": how the app's users write women's sizes.
+                (SizeSystem::UsW, n.trim().to_string())
+            } else if let Some(n) = upper.strip_suffix('W') {
                 (SizeSystem::UsW, n.trim().to_string())
             } else if let Some(n) = upper.strip_suffix('Y') {
                 (SizeSystem::UsY, n.trim().to_string())
@@ -214,12 +217,46 @@ pub fn parse_inventory_size(
         ),
         _ => return Err(SizeParseError::Unit(unit)),
     };
-    let value = Decimal::from_str(&number.replace(',', "."))
-        .map_err(|_| SizeParseError::Value(raw.to_string()))?;
-    if value <= Decimal::ZERO || value >= Decimal::from(60) {
-        return Err(SizeParseError::Value(raw.to_string()));
-    }
-    Ok((system, value.normalize()))
+    let value = parse_size(&number).ok_or_else(|| SizeParseError::Value(raw.to_string()))?;
+    Ok((system, value))
+}
+
+/// A plausible shoe size as an exact decimal, 0 < size < 60: `10`, `10.5`, `10,5`, and EU thirds
+/// in every way they are written (`44 2/3`, `44⅔`, `44.7`; `44 1/3`, `44⅓`, `44.3`), rounded to the
+/// two decimals `size_variants` stores (44.67, 44.33). The one size parser: inventory sizes and
+/// both marketplaces' answers go through it. (No shoe size system uses .3 or .7 otherwise.)
+pub fn parse_size(raw: &str) -> Option<Decimal> {
+    let s = raw
+        .trim()
+        .replace(',', ".")
+        .replace('\u{2154}', " 2/3")
+        .replace('\u{2153}', " 1/3");
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let value = match s.split_once(' ') {
+        Some((whole, frac)) if frac.contains('/') => {
+            let (n, d) = frac.split_once('/')?;
+            let (n, d) = (
+                Decimal::from_str(n.trim()).ok()?,
+                Decimal::from_str(d.trim()).ok()?,
+            );
+            if d.is_zero() {
+                return None;
+            }
+            Decimal::from_str(whole).ok()? + (n / d).round_dp(2)
+        }
+        _ => {
+            let v = Decimal::from_str(&s).ok()?;
+            let tenths = (v.fract() * Decimal::from(10)).normalize();
+            if tenths == Decimal::from(7) {
+                v.trunc() + Decimal::new(67, 2)
+            } else if tenths == Decimal::from(3) {
+                v.trunc() + Decimal::new(33, 2)
+            } else {
+                v
+            }
+        }
+    };
+    (value > Decimal::ZERO && value < Decimal::from(60)).then(|| value.normalize())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -276,6 +313,40 @@ pub fn standard_run(gender: &str) -> Vec<SizeSpec> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_way_of_writing_a_size_parses_the_same() {
+        // EU thirds as adidas' chart prints them (44 2/3) and as shops and users write them.
+        for raw in ["44 2/3", "44⅔", "44.7", " 44  2/3 "] {
+            assert_eq!(parse_size(raw), Some(d("44.67")), "{raw:?}");
+        }
+        for raw in ["44 1/3", "44⅓", "44.3"] {
+            assert_eq!(parse_size(raw), Some(d("44.33")), "{raw:?}");
+        }
+        assert_eq!(parse_size("10.0"), Some(d("10")));
+        assert_eq!(parse_size("10,5"), Some(d("10.5")));
+        assert_eq!(parse_size("0"), None);
+        assert_eq!(parse_size("ten"), None);
+        assert_eq!(
+            parse_inventory_size("44⅔", "EU").unwrap(),
+            (SizeSystem::Eu, d("44.67"))
+        );
+        for raw in ["W8", "8W", "w8"] {
+            assert_eq!(
+                parse_inventory_size(raw, "US").unwrap(),
+                (SizeSystem::UsW, d("8")),
+                "{raw:?}"
+            );
+        }
+        assert_eq!(
+            parse_inventory_size("8.5Y", "US").unwrap(),
+            (SizeSystem::UsY, d("8.5"))
+        );
+        assert_eq!(
+            parse_inventory_size("5C", "US").unwrap(),
+            (SizeSystem::UsC, d("5"))
+        );
+    }
 
     #[test]
     fn men_run_has_conversions_from_the_chart() {

@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 
 use super::wire;
 use crate::core::domain::{Currency, Marketplace, Money, Region};
-use crate::core::sizes::SizeSystem;
+use crate::core::sizes::{parse_size, SizeSystem};
 use crate::marketplaces::error::ProviderError;
 use crate::marketplaces::money::{nonzero, parse_cents, RawNumber};
 use crate::marketplaces::normalize::*;

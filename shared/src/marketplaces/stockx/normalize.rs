@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::wire;
 use crate::core::domain::{Currency, Marketplace, Money, Region};
-use crate::core::sizes::SizeSystem;
+use crate::core::sizes::{parse_size, SizeSystem};
 use crate::marketplaces::error::ProviderError;
 use crate::marketplaces::money::{nonzero, parse_major_units, RawNumber};
 use crate::marketplaces::normalize::*;

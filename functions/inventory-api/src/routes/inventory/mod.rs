@@ -255,6 +255,8 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
             condition: it.condition.clone(),
             purchase_date: it.purchase_date,
             purchase_currency,
+            // A price with no currency is read in the seller's currency: say so.
+            cost_currency_assumed: it.purchase_price.is_some() && purchase_currency.is_none(),
             cost_minor,
             marketplaces: Vec::new(),
             market_value_minor: None,
@@ -285,6 +287,17 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
         // neither is valued at today's market nor counted in unrealized totals.
         if !matches!(it.status.as_str(), "in_stock" | "consigned") {
             out.reason = Some("not_held");
+            items.push(out);
+            continue;
+        }
+        // Market prices are for new pairs; a used pair is not valued at them (its cost still
+        // counts). Alias's used rows are not stored yet.
+        if it.condition.as_deref() == Some("used") {
+            out.reason = Some("condition_not_priced");
+            if let Some(c) = out.cost_minor {
+                totals.items_with_cost += 1;
+                totals.cost_basis_minor += c;
+            }
             items.push(out);
             continue;
         }

@@ -66,6 +66,8 @@ pub(super) struct ItemOut {
     pub(super) purchase_currency: Option<Currency>,
     /// Purchase price in the response currency.
     pub(super) cost_minor: Option<i64>,
+    /// The purchase price had no currency; the seller's currency was assumed.
+    pub(super) cost_currency_assumed: bool,
     pub(super) marketplaces: Vec<MarketOut>,
     pub(super) market_value_minor: Option<i64>,
     pub(super) best_payout: Option<DisplayPayout>,
