@@ -11,6 +11,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
+started_at=$(date +%s)
 
 ensure_postgres
 if [ -z "${MARKET_KEEP_DATABASE_URL:-}" ]; then
@@ -22,6 +23,8 @@ if [ -z "${MARKET_KEEP_DATABASE_URL:-}" ]; then
 fi
 log "database: ${DATABASE_URL%%\?*}"
 ensure_venv
+sqs_was_running=0
+curl -sS -o /dev/null "http://127.0.0.1:4566/" 2>/dev/null && sqs_was_running=1
 ensure_sqs 4566
 
 SANDBOX_PORT="${SANDBOX_PORT:-8089}"
@@ -43,13 +46,22 @@ else
   export SANDBOX_STOCKX_MIN_INTERVAL_MS=0 STOCKX_MIN_INTERVAL_MS=5 ALIAS_MIN_INTERVAL_MS=5
 fi
 
-cargo build --locked -q -p market-cli -p sandbox-market
+log "building the market command and the sandbox (the first build takes several minutes)"
+cargo build --locked -p market-cli -p sandbox-market 2>&1 | grep -E '^\s*(Compiling|Finished|error|warning)' |
+  awk '/Compiling/ { n++; if (n % 25 == 0) printf "==>   %d crates compiled\n", n > "/dev/stderr"; next } { print > "/dev/stderr" }'
 BIN="$BIN_DIR"
 "$BIN/market" migrate
 "$BIN/market" seed --catalog "${CATALOG_CSV:-$ROOT/../shared/data/catalog.csv}"
 
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  # Stop the queue server too when this run started it (Ctrl-C leaves nothing behind).
+  if [ "$sqs_was_running" = 0 ] && [ -f "$LOCAL_DIR/moto.pid" ]; then
+    kill "$(cat "$LOCAL_DIR/moto.pid")" 2>/dev/null || true
+    rm -f "$LOCAL_DIR/moto.pid"
+  fi
+}
 trap cleanup EXIT INT TERM
 SANDBOX_CATALOG="${CATALOG_CSV:-$ROOT/../shared/data/catalog.csv}" \
   "$BIN/sandbox-market" --addr "127.0.0.1:$SANDBOX_PORT" >"$LOCAL_DIR/sandbox.log" 2>&1 &
@@ -64,9 +76,12 @@ export SYNC_QUEUE_URL="$("$BIN/market" queues --name sneaker-market-sync)"
 log "queue: $SYNC_QUEUE_URL"
 
 "$BIN/market" orchestrate --mode daily >/dev/null && log "FX rates loaded, housekeeping done"
-"$BIN/market" orchestrate --mode tick | sed -n '1,12p'
+"$BIN/market" orchestrate --mode tick >"$LOCAL_DIR/tick.json"
+log "tick planned $(grep -m1 '"planned"' "$LOCAL_DIR/tick.json" | tr -dc 0-9) jobs (summary: $LOCAL_DIR/tick.json)"
 log "syncing: the local event source feeds the queue to the worker until it is empty"
 RUST_LOG="${RUST_LOG:-warn}" WORKER_CONCURRENCY="${WORKER_CONCURRENCY:-8}" "$BIN/market" run-queue --idle-secs 3
+# Search reads the summary view, which the daily run refreshes: refresh it now the prices exist.
+psql -X -q -d "$DATABASE_URL" -c "REFRESH MATERIALIZED VIEW market.product_market_summary"
 
 psql -X -q -d "$DATABASE_URL" -c "
   SELECT (SELECT count(*) FROM market.products) AS products,
@@ -77,7 +92,12 @@ psql -X -q -d "$DATABASE_URL" -c "
          (SELECT count(*) FILTER (WHERE status = 'succeeded') FROM market.sync_jobs) AS jobs_ok,
          (SELECT count(*) FILTER (WHERE status IN ('failed', 'dead')) FROM market.sync_jobs) AS jobs_failed"
 
-log "serving the APIs (Ctrl-C to stop):"
+# A demo seller with three pairs, so the inventory has something to show.
+DEMO_TOKEN="$("$BIN/market" demo-user)"
+echo "$DEMO_TOKEN" >"$LOCAL_DIR/demo-token"
+log "ready in $(( ($(date +%s) - started_at + 30) / 60 )) min; serving the APIs (Ctrl-C to stop):"
 log "  market-api:    http://127.0.0.1:8080/v1/products?q=jordan  and  /v1/products/FZ5000"
-log "  inventory-api: http://127.0.0.1:8081/v1/status  (and /v1/inventory with a Supabase JWT signed by SUPABASE_JWT_SECRET)"
+log "  inventory-api: http://127.0.0.1:8081/v1/status"
+log "  the demo seller's inventory (token in $LOCAL_DIR/demo-token, valid one day):"
+log "    curl -H \"Authorization: Bearer \$(cat $LOCAL_DIR/demo-token)\" http://127.0.0.1:8081/v1/inventory"
 "$BIN/market" serve-apis --market-addr 127.0.0.1:8080 --inventory-addr 127.0.0.1:8081

@@ -80,6 +80,13 @@ enum Command {
     /// Store a StockX refresh token obtained from a (new) OAuth consent and re-enable StockX. The
     /// token is read from STOCKX_REFRESH_TOKEN so it never appears in the shell history.
     StockxReconsent,
+    /// A local demo seller: a few pairs of synced products in the standalone inventory table, and
+    /// a one-day JWT signed with SUPABASE_JWT_SECRET to call /v1/inventory with (local use only).
+    DemoUser {
+        /// The demo user's id.
+        #[arg(long, default_value = "d0000000-0000-4000-8000-00000000d000")]
+        user: String,
+    },
     /// The local SQS event source: feed queued messages to the worker until the queue is idle.
     RunQueue {
         /// Lambda Invoke API URL of the worker (e.g. cargo lambda watch's
@@ -193,6 +200,29 @@ async fn main() -> anyhow::Result<()> {
             let pool = settings.pool(1)?;
             shared::marketplaces::stockx::tokens::reconsent(&pool, &token).await?;
             println!("StockX refresh token stored; StockX is enabled");
+        }
+        Command::DemoUser { user } => {
+            let user: uuid::Uuid = user.parse().context("--user must be a UUID")?;
+            let secret = shared::core::config::required("SUPABASE_JWT_SECRET")?;
+            let client = settings.connect().await?;
+            // Three priced products (or any three when nothing is priced yet), size US 10.
+            let added = client
+                .execute(
+                    "INSERT INTO market.inventory_items (user_id, style_id, size, size_unit,
+                                                         purchase_price, purchase_currency)
+                     SELECT $1, p.style_code, '10', 'US', 150.00, 'USD'
+                     FROM market.products p
+                     WHERE NOT EXISTS (SELECT 1 FROM market.inventory_items i WHERE i.user_id = $1)
+                     ORDER BY EXISTS (SELECT 1 FROM market.size_variants v
+                                      JOIN market.latest_prices l ON l.variant_id = v.id
+                                      WHERE v.product_id = p.id) DESC, p.id
+                     LIMIT 3",
+                    &[&user],
+                )
+                .await?;
+            let token = bench::api::token(&user.to_string(), &secret)?;
+            eprintln!("demo user {user}: {added} pairs added (none when it already had some)");
+            println!("{token}");
         }
         Command::Orchestrate { mode } => {
             let state = sync_orchestrator::State::from_env().await?;

@@ -24,7 +24,10 @@ pub fn init() {
             .without_time()
             .try_init()
     } else {
-        builder.try_init()
+        // Colour only on a terminal: logs written to a file or a pipe stay plain text.
+        builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+            .try_init()
     };
     // Already installed (tests, or a second call): keep the first.
     let _ = result;

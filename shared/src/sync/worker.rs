@@ -411,6 +411,11 @@ impl Worker {
             }
         };
         match end {
+            // A product one marketplace does not list (or lists ambiguously) is an expected data
+            // outcome, recorded on the link: not a warning.
+            FailureEnd::Permanent if matches!(kind, "not_found" | "unmappable") => {
+                tracing::info!(error_kind = kind, error = %message, "product not on this marketplace")
+            }
             FailureEnd::Permanent => {
                 tracing::warn!(error_kind = kind, error = %message, "job failed permanently")
             }

@@ -27,7 +27,7 @@ pub fn token(user: &str, secret: &str) -> anyhow::Result<String> {
     let now = Utc::now().timestamp();
     let claims = serde_json::json!({
         "sub": user, "aud": "authenticated", "role": "authenticated",
-        "iat": now, "exp": now + 3600, "email": "bench@example.com"
+        "iat": now, "exp": now + 86_400, "email": "bench@example.com"
     });
     Ok(jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
