@@ -69,6 +69,52 @@ pub fn display_payout(
     })
 }
 
+/// One fee of a payout, in the display currency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct FeeOut {
+    pub kind: FeeKind,
+    pub amount_minor: i64,
+}
+
+/// A payout with its fee breakdown, in the display currency. The lines add up to `fees_minor`
+/// exactly (each is converted on its own; the rounding remainder goes to the largest line).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DetailedPayout {
+    #[serde(flatten)]
+    pub payout: DisplayPayout,
+    pub fees: Vec<FeeOut>,
+}
+
+/// [`display_payout`] with the fee lines.
+pub fn detailed_payout(
+    conv: &mut Converter,
+    schedule: &FeeSchedule,
+    profile: &FeeProfile,
+    marketplace: Marketplace,
+    market: Region,
+    price: Money,
+) -> Result<DetailedPayout, PricingError> {
+    let settle = settlement_currency(marketplace, market);
+    let price_settle = conv.convert(price, settle)?;
+    let p = payout(schedule, profile, marketplace, market, price_settle)?;
+    let shown = display_payout(conv, schedule, profile, marketplace, market, price)?;
+    let mut fees = Vec::with_capacity(p.fees.len());
+    for line in &p.fees {
+        fees.push(FeeOut {
+            kind: line.kind,
+            amount_minor: conv.to_target(line.amount.minor, line.amount.currency)?,
+        });
+    }
+    let remainder = shown.fees_minor - fees.iter().map(|f| f.amount_minor).sum::<i64>();
+    if let Some(largest) = fees.iter_mut().max_by_key(|f| f.amount_minor) {
+        largest.amount_minor += remainder;
+    }
+    Ok(DetailedPayout {
+        payout: shown,
+        fees,
+    })
+}
+
 /// The best of several payouts (highest net; ties go to the first marketplace in `Marketplace::ALL`
 /// order, which keeps responses deterministic).
 pub fn best(payouts: impl IntoIterator<Item = DisplayPayout>) -> Option<DisplayPayout> {

@@ -511,3 +511,65 @@ async fn used_pairs_and_prices_without_a_currency_are_flagged() {
     assert_eq!(v["totals"]["items_valued"], 1);
     assert_eq!(v["totals"]["cost_basis_minor"], 30_000);
 }
+
+#[tokio::test]
+async fn each_platform_shows_net_at_ask_instant_payout_at_bid_and_their_fees() {
+    let db = TestDb::new().await;
+    let c = db.client().await;
+    seed_market(&c).await;
+    let user = Uuid::new_v4();
+    let id = api::Item::new(user, "DZ5485-612", "10")
+        .cost("180.00", "USD")
+        .insert(&c)
+        .await;
+    let v = inventory(&state(&db), user, "").await.json();
+    let it = item(&v, id);
+    let platform = |m: &str| {
+        it["platforms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["marketplace"] == m)
+            .unwrap()
+            .clone()
+    };
+    // Worked by hand from the published rates (StockX level 1: 9 % transaction, 3 % payment
+    // processing; Alias: 9.5 % commission, $5.00 US seller fee, 2.9 % cash-out of the remainder).
+    // StockX at the 224.00 ask: 20.16 + 6.72 in fees, 197.12 net.
+    let sx = platform("stockx");
+    assert_eq!(sx["mapped"], true);
+    assert_eq!(sx["ask_minor"], 22_400);
+    assert_eq!(sx["at_ask"]["net_minor"], 19_712);
+    let fees: Vec<(String, i64)> = sx["at_ask"]["fees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["kind"].as_str().unwrap().to_string(),
+                f["amount_minor"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fees,
+        [
+            ("transaction".to_string(), 2_016),
+            ("payment_processing".to_string(), 672)
+        ]
+    );
+    // Instant: the 200.00 bid pays 200.00 - 18.00 - 6.00 = 176.00; against a 180.00 cost, -4.00.
+    assert_eq!(sx["at_bid"]["net_minor"], 17_600);
+    assert_eq!(sx["instant_profit_minor"], -400);
+    // Spread: (197.12 - 176.00) / 197.12 = 10.71 %.
+    assert_eq!(sx["spread_pct"], "10.71");
+    // Alias at 215.00: commission 20.43 (20.425 rounded half up), seller fee 5.00, cash-out
+    // 2.9 % of 189.57 = 5.50; net 184.07. No bid: no instant payout.
+    let al = platform("alias");
+    assert_eq!(al["at_ask"]["net_minor"], 18_407);
+    assert!(al["at_bid"].is_null());
+    assert!(al["spread_pct"].is_null());
+    // StockX pays 13.05 more.
+    assert_eq!(it["best_payout"]["marketplace"], "stockx");
+    assert_eq!(it["better_by_minor"], 1_305);
+}

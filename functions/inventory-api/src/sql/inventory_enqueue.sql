@@ -43,7 +43,8 @@ WITH keys AS (
 SELECT json_build_object(
   'links', (SELECT coalesce(json_agg(json_build_object('product_id', l.product_id,
               'marketplace_id', l.marketplace_id, 'status', l.status,
-              'last_synced_at', l.last_synced_at)), '[]')
+              'last_synced_at', l.last_synced_at, 'external_id', l.external_id,
+              'url_key', l.url_key)), '[]')
             FROM market.marketplace_links l WHERE l.product_id IN (SELECT id FROM prods)),
   'open_jobs', (SELECT coalesce(json_agg(json_build_object('product_id', j.product_id,
               'marketplace_id', j.marketplace_id, 'kind', j.kind)), '[]')

@@ -268,6 +268,8 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
             price_source: PriceSource::NoneYet,
             reason: None,
             sync_pending: product.is_some_and(|p| pending.contains(&p.id)),
+            platforms: Vec::new(),
+            better_by_minor: None,
             listings: it
                 .listings
                 .iter()

@@ -6,7 +6,7 @@ use shared::core::domain::{Currency, Marketplace, Region};
 use shared::core::tier::Tier;
 use shared::valuation::fees::FeeProfile;
 use shared::valuation::fx::FxUsage;
-use shared::valuation::payout::DisplayPayout;
+use shared::valuation::payout::{DetailedPayout, DisplayPayout};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -83,6 +83,11 @@ pub(super) struct ItemOut {
     pub(super) sync_pending: bool,
     /// Active listings: platform, price (minor units of `currency`; null if unparseable).
     pub(super) listings: Vec<ListingOut>,
+    /// Per marketplace: mapping, lowest ask and net at it, highest bid and the instant payout at
+    /// it (each with its fee breakdown), instant profit, spread.
+    pub(super) platforms: Vec<PlatformOut>,
+    /// How much more the best platform pays than the next one (net at ask).
+    pub(super) better_by_minor: Option<i64>,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -116,4 +121,25 @@ pub(super) struct ListingOut {
     pub(super) platform: String,
     pub(super) price_minor: Option<i64>,
     pub(super) currency: String,
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct PlatformOut {
+    pub(super) marketplace: Marketplace,
+    /// The style is matched to a product on this marketplace.
+    pub(super) mapped: bool,
+    /// StockX product id / Alias catalog id.
+    pub(super) external_id: Option<String>,
+    /// StockX's URL slug (stockx.com/<url_key>).
+    pub(super) url_key: Option<String>,
+    pub(super) ask_minor: Option<i64>,
+    /// Net payout when listing at the lowest ask (an outlier ask gives none).
+    pub(super) at_ask: Option<DetailedPayout>,
+    pub(super) bid_minor: Option<i64>,
+    /// Instant payout: selling now to the highest bid.
+    pub(super) at_bid: Option<DetailedPayout>,
+    /// `at_bid.net_minor - cost_minor`.
+    pub(super) instant_profit_minor: Option<i64>,
+    /// `(net at ask - net at bid) / net at ask × 100`, two decimals.
+    pub(super) spread_pct: Option<String>,
 }

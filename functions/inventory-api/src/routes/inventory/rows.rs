@@ -99,8 +99,13 @@ pub(super) struct ReadRow {
 #[derive(Debug, Deserialize)]
 pub(super) struct LinkRow {
     pub(super) product_id: i32,
+    pub(super) marketplace_id: i16,
     pub(super) status: String,
     pub(super) last_synced_at: Option<DateTime<Utc>>,
+    /// StockX product id / Alias catalog id, for links to the product page.
+    pub(super) external_id: Option<String>,
+    /// StockX's URL slug.
+    pub(super) url_key: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

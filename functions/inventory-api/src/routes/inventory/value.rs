@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use shared::core::domain::{Currency, Marketplace, Money, Region};
+use shared::core::domain::{percent, Currency, Marketplace, Money, Region};
 use shared::core::tier::Tier;
 use shared::valuation::fees::FeeProfile;
 use shared::valuation::fx::Converter;
@@ -15,6 +15,7 @@ use super::rows::*;
 use crate::{ApiError, State};
 use shared::core::sizes::matching::SizeMatch;
 use shared::valuation::outliers::{self, Reference};
+use shared::valuation::payout::{detailed_payout, DetailedPayout};
 
 /// What valuing any item of one request needs: the caller's fees and market, the time, and the
 /// latest prices by size.
@@ -50,6 +51,25 @@ impl Valuer<'_> {
             out.reason = Some("not_in_catalogue");
             return Ok(());
         };
+        // Whether the style is mapped on each marketplace, with the ids links are built from.
+        out.platforms = Marketplace::ALL
+            .iter()
+            .map(|m| {
+                let link = links.iter().find(|l| l.marketplace_id == m.id());
+                PlatformOut {
+                    marketplace: *m,
+                    mapped: link.is_some_and(|l| l.status == "matched"),
+                    external_id: link.and_then(|l| l.external_id.clone()),
+                    url_key: link.and_then(|l| l.url_key.clone()),
+                    ask_minor: None,
+                    at_ask: None,
+                    bid_minor: None,
+                    at_bid: None,
+                    instant_profit_minor: None,
+                    spread_pct: None,
+                }
+            })
+            .collect();
         let Some(size_match) = size_match else {
             out.reason = Some("unknown_size");
             return Ok(());
@@ -172,7 +192,44 @@ impl Valuer<'_> {
                 )?);
             }
         }
-        out.best_payout = best(payouts);
+        out.best_payout = best(payouts.iter().copied());
+        // How much better the best platform is than the next one.
+        let mut nets: Vec<i64> = payouts.iter().map(|p| p.net_minor).collect();
+        nets.sort_unstable_by(|a, b| b.cmp(a));
+        out.better_by_minor = (nets.len() > 1).then(|| nets[0] - nets[1]);
+
+        // Per platform: net at the lowest ask and the instant payout at the highest bid, each with
+        // its fee breakdown; instant profit against the cost; spread between the two nets.
+        for (m, cur, r, ask_usable) in &quotes {
+            let Some(platform) = out.platforms.iter_mut().find(|p| p.marketplace == *m) else {
+                continue;
+            };
+            let mut at = |price: Option<i64>| -> Result<Option<DetailedPayout>, ApiError> {
+                price
+                    .map(|p| {
+                        detailed_payout(conv, &state.fees, profile, *m, market, Money::new(p, *cur))
+                    })
+                    .transpose()
+                    .map_err(ApiError::Pricing)
+            };
+            let at_ask = at(r.ask_minor.filter(|_| *ask_usable))?;
+            let at_bid = at(r.bid_minor)?;
+            platform.ask_minor = at_ask.as_ref().map(|p| p.payout.price_minor);
+            platform.bid_minor = at_bid.as_ref().map(|p| p.payout.price_minor);
+            platform.instant_profit_minor = at_bid
+                .as_ref()
+                .zip(out.cost_minor)
+                .map(|(b, c)| b.payout.net_minor - c);
+            platform.spread_pct = at_ask.as_ref().zip(at_bid.as_ref()).and_then(|(a, b)| {
+                percent(
+                    a.payout.net_minor - b.payout.net_minor,
+                    a.payout.net_minor,
+                    2,
+                )
+            });
+            platform.at_ask = at_ask;
+            platform.at_bid = at_bid;
+        }
         out.market_value_minor = lowest_ask.or(latest_sale.map(|(_, v)| v)).or(best_bid);
         (out.price_source, out.reason) =
             match (any_ask, out.market_value_minor.is_some(), out.stale) {
