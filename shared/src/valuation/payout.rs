@@ -53,6 +53,18 @@ pub fn display_payout(
     market: Region,
     price: Money,
 ) -> Result<DisplayPayout, PricingError> {
+    Ok(settle(conv, schedule, profile, marketplace, market, price)?.1)
+}
+
+/// The payout in the marketplace's settlement currency, and as displayed.
+fn settle(
+    conv: &mut Converter,
+    schedule: &FeeSchedule,
+    profile: &FeeProfile,
+    marketplace: Marketplace,
+    market: Region,
+    price: Money,
+) -> Result<(Payout, DisplayPayout), PricingError> {
     let settle = settlement_currency(marketplace, market);
     let price_settle = conv.convert(price, settle)?;
     let p = payout(schedule, profile, marketplace, market, price_settle)?;
@@ -60,13 +72,14 @@ pub fn display_payout(
     let net_minor = conv
         .to_target(p.net.minor, p.net.currency)?
         .min(price_minor);
-    Ok(DisplayPayout {
+    let shown = DisplayPayout {
         marketplace,
         price_minor,
         fees_minor: price_minor - net_minor,
         net_minor,
         clamped: p.clamped,
-    })
+    };
+    Ok((p, shown))
 }
 
 /// One fee of a payout, in the display currency.
@@ -94,10 +107,7 @@ pub fn detailed_payout(
     market: Region,
     price: Money,
 ) -> Result<DetailedPayout, PricingError> {
-    let settle = settlement_currency(marketplace, market);
-    let price_settle = conv.convert(price, settle)?;
-    let p = payout(schedule, profile, marketplace, market, price_settle)?;
-    let shown = display_payout(conv, schedule, profile, marketplace, market, price)?;
+    let (p, shown) = settle(conv, schedule, profile, marketplace, market, price)?;
     let mut fees = Vec::with_capacity(p.fees.len());
     for line in &p.fees {
         fees.push(FeeOut {

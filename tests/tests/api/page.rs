@@ -595,3 +595,28 @@ async fn an_outlier_ask_is_flagged_and_never_the_best_price() {
     // Nor is it the product's headline: Alias's lowest ask stays the fixture's 215.00.
     assert_eq!(v["summary"]["marketplaces"][1]["lowest_ask_minor"], 21_500);
 }
+
+#[tokio::test]
+async fn each_size_shows_the_instant_payout_at_the_highest_bid() {
+    let db = TestDb::new().await;
+    seed_market(&db.client().await).await;
+    let v = call(&state(&db), "/v1/products/DZ5485-612", "", &[])
+        .await
+        .json();
+    let size = |label: &str| {
+        v["sizes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["label"] == label)
+            .unwrap()
+            .clone()
+    };
+    // Size 10: StockX's 200.00 bid at level 1 pays 200.00 - 18.00 (9 %) - 6.00 (3 %) = 176.00.
+    let ten = size("10");
+    assert_eq!(ten["instant_payout"]["marketplace"], "stockx");
+    assert_eq!(ten["instant_payout"]["price_minor"], 20_000);
+    assert_eq!(ten["instant_payout"]["net_minor"], 17_600);
+    // Size 9 has no bid anywhere.
+    assert!(size("9")["instant_payout"].is_null());
+}

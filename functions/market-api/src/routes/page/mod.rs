@@ -94,6 +94,8 @@ pub async fn handle(
     // Prices per size, converted.
     let mut by_variant: BTreeMap<i32, Vec<(SizeMarket, Option<DisplayPayout>)>> = BTreeMap::new();
     let mut last_sales: Vec<(DateTime<Utc>, Marketplace, i64)> = Vec::new();
+    // Selling now: the net of each marketplace's highest bid, per size.
+    let mut instant_by_variant: BTreeMap<i32, Vec<DisplayPayout>> = BTreeMap::new();
     for p in &row.prices {
         let Some(marketplace) = Marketplace::from_id(p.marketplace_id) else {
             continue;
@@ -116,6 +118,19 @@ pub async fn handle(
             )?),
             None => None,
         };
+        if let Some(b) = p.bid_minor {
+            instant_by_variant
+                .entry(p.variant_id)
+                .or_default()
+                .push(display_payout(
+                    &mut conv,
+                    &state.fees,
+                    &profile,
+                    marketplace,
+                    market.region,
+                    Money::new(b, cur),
+                )?);
+        }
         let last_sale = conv_opt(&mut conv, p.last_sale_minor)?;
         if let Some(ls) = last_sale {
             last_sales.push((p.changed_at, marketplace, ls));
@@ -158,6 +173,7 @@ pub async fn handle(
             })
             .min_by_key(|q| (q.amount_minor, q.marketplace));
         let best_payout = best(entries.iter().filter_map(|(_, p)| *p));
+        let instant_payout = best(instant_by_variant.remove(&s.id).unwrap_or_default());
         sizes.push(SizeOut {
             label: system.label(value),
             system,
@@ -169,6 +185,7 @@ pub async fn handle(
             marketplaces: entries.into_iter().map(|(m, _)| m).collect(),
             best_ask,
             best_payout,
+            instant_payout,
         });
     }
 

@@ -108,6 +108,8 @@ pub(super) struct SizeOut {
     pub(super) best_ask: Option<Quoted>,
     /// Highest net payout when listing at each marketplace's lowest ask, after the default fees.
     pub(super) best_payout: Option<DisplayPayout>,
+    /// Highest net payout when selling now to each marketplace's highest bid.
+    pub(super) instant_payout: Option<DisplayPayout>,
 }
 
 #[derive(Debug, Serialize)]
