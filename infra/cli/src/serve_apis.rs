@@ -126,6 +126,7 @@ pub fn function_url_request(
     body: &[u8],
     source_ip: IpAddr,
 ) -> Result<lambda_http::Request, String> {
+    check_uri_headers(headers)?;
     let event =
         function_url_event(method, raw_path, raw_query, headers, body, source_ip).to_string();
     match std::panic::catch_unwind(AssertUnwindSafe(|| lambda_http::request::from_str(&event))) {
@@ -133,6 +134,28 @@ pub fn function_url_request(
         Ok(Err(e)) => Err(format!("not a valid Function URL event: {e}")),
         Err(_) => Err("lambda_http could not build a request from this event".to_string()),
     }
+}
+
+/// lambda_http builds the request URI from `Host` and `X-Forwarded-Proto` and panics when they do
+/// not form one. Release builds abort on panic (the catch_unwind above is then no guard), so a
+/// malformed header would take the whole server down: both are checked first and refused (400).
+fn check_uri_headers(headers: &HeaderMap) -> Result<(), String> {
+    if let Some(host) = headers.get("host") {
+        let ok = host
+            .to_str()
+            .ok()
+            .and_then(|h| h.parse::<lambda_http::http::uri::Authority>().ok())
+            .is_some_and(|a| a.as_str().len() <= 255 && !a.as_str().contains('@'));
+        if !ok {
+            return Err("malformed Host header".to_string());
+        }
+    }
+    if let Some(proto) = headers.get("x-forwarded-proto") {
+        if !matches!(proto.to_str(), Ok("http" | "https")) {
+            return Err("malformed X-Forwarded-Proto header".to_string());
+        }
+    }
+    Ok(())
 }
 
 /// A handler's response as HTTP (text or binary body as the Function URL would send it).
@@ -274,4 +297,30 @@ pub async fn run(args: ServeApisArgs) -> anyhow::Result<()> {
     a?;
     b?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_host_or_proto_headers_are_refused_not_panicked_on() {
+        let ip: IpAddr = "127.0.0.1".parse().unwrap();
+        for (name, value) in [
+            ("host", "exa mple.com"),
+            ("host", "a@b"),
+            ("host", "[::1"),
+            ("x-forwarded-proto", "gopher"),
+            ("x-forwarded-proto", "http://"),
+        ] {
+            let mut headers = HeaderMap::new();
+            headers.insert(name, value.parse().unwrap());
+            let r = function_url_request("GET", "/v1/status", "", &headers, b"", ip);
+            assert!(r.is_err(), "{name}: {value:?} accepted");
+        }
+        let mut headers = HeaderMap::new();
+        headers.insert("host", "127.0.0.1:8081".parse().unwrap());
+        headers.insert("x-forwarded-proto", "https".parse().unwrap());
+        assert!(function_url_request("GET", "/v1/status", "", &headers, b"", ip).is_ok());
+    }
 }

@@ -120,6 +120,15 @@ pub async fn plan<C: GenericClient>(
         )
         .await?[0]
         .get(0);
+    // A run still `running` long after any invocation could have ended (the orchestrator's timeout
+    // is 5 minutes) was cut short by a timeout or a crash: close it so it does not look live.
+    c.query_typed(
+        "UPDATE market.sync_runs SET status = 'failed', finished_at = now(),
+           error = 'abandoned: still running 15 minutes after it started (the invocation timed out or crashed)'
+         WHERE status = 'running' AND started_at < now() - interval '15 minutes'",
+        &[],
+    )
+    .await?;
     summary.tier_changes = tiers::recompute(c, &cfg.cadences).await?;
     summary.run_id = c
         .query_typed(

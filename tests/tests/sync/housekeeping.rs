@@ -304,3 +304,32 @@ async fn views_make_at_most_the_capped_number_of_products_hot() {
     // The three most recently viewed, and the owned one regardless of the cap.
     assert_eq!(hot, ["OW1-100", "VW1-100", "VW2-100", "VW3-100"]);
 }
+
+#[tokio::test]
+async fn a_run_left_running_by_a_dead_invocation_is_closed_by_the_next_tick() {
+    let p = Pipeline::start(PipelineOptions {
+        products: 2,
+        ..PipelineOptions::default()
+    })
+    .await;
+    let c = p.db.client().await;
+    c.batch_execute(
+        "INSERT INTO market.sync_runs (kind, status, started_at) VALUES ('tick', 'running', now() - interval '1 hour')",
+    )
+    .await
+    .unwrap();
+    p.tick().await;
+    let (running, abandoned): (i64, i64) = {
+        let r = c
+            .query_one(
+                "SELECT count(*) FILTER (WHERE status = 'running'),
+                        count(*) FILTER (WHERE error LIKE 'abandoned%')
+                 FROM market.sync_runs",
+                &[],
+            )
+            .await
+            .unwrap();
+        (r.get(0), r.get(1))
+    };
+    assert_eq!((running, abandoned), (0, 1));
+}
