@@ -48,6 +48,35 @@ pub fn ask_outlier(
     (i128::from(ask) * 100 > i128::from(*highest) * i128::from(ratio_pct)).then(|| kind.reason())
 }
 
+/// One marketplace's quote for a size, in the display currency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SizeQuote {
+    pub ask: Option<i64>,
+    pub bid: Option<i64>,
+    pub last_sale: Option<i64>,
+}
+
+/// For each marketplace's quote of one size, the reason its ask is an outlier (or `None`),
+/// judged against its own bid and last sale and the other marketplaces' asks and last sales.
+pub fn flag_size(quotes: &[SizeQuote], ratio_pct: i64) -> Vec<Option<&'static str>> {
+    quotes
+        .iter()
+        .enumerate()
+        .map(|(i, q)| {
+            let mut references: Vec<(Reference, i64)> = Vec::new();
+            references.extend(q.bid.map(|v| (Reference::OwnBid, v)));
+            references.extend(q.last_sale.map(|v| (Reference::OwnLastSale, v)));
+            for (j, other) in quotes.iter().enumerate() {
+                if j != i {
+                    references.extend(other.ask.map(|v| (Reference::OtherAsk, v)));
+                    references.extend(other.last_sale.map(|v| (Reference::OtherLastSale, v)));
+                }
+            }
+            q.ask.and_then(|a| ask_outlier(a, &references, ratio_pct))
+        })
+        .collect()
+}
+
 /// `OUTLIER_ASK_RATIO_PCT` (default 250, at least 110).
 pub fn ratio_from_env() -> Result<i64, crate::core::config::ConfigError> {
     Ok(crate::core::config::parsed("OUTLIER_ASK_RATIO_PCT", ASK_RATIO_PCT)?.max(110))
@@ -72,6 +101,25 @@ mod tests {
         assert_eq!(
             ask_outlier(7_400, &[(Reference::OtherLastSale, 11_900)], ASK_RATIO_PCT),
             None
+        );
+    }
+
+    #[test]
+    fn a_size_is_judged_across_its_marketplaces() {
+        let quotes = [
+            SizeQuote {
+                ask: Some(7_400),
+                ..SizeQuote::default()
+            },
+            SizeQuote {
+                ask: Some(200_000),
+                last_sale: Some(11_900),
+                ..SizeQuote::default()
+            },
+        ];
+        assert_eq!(
+            flag_size(&quotes, ASK_RATIO_PCT),
+            [None, Some("ask_far_above_last_sale")]
         );
     }
 

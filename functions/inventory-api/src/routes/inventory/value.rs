@@ -14,7 +14,7 @@ use super::out::*;
 use super::rows::*;
 use crate::{ApiError, State};
 use shared::core::sizes::matching::SizeMatch;
-use shared::valuation::outliers::{self, Reference};
+use shared::valuation::outliers;
 use shared::valuation::payout::{detailed_payout, DetailedPayout};
 
 /// What valuing any item of one request needs: the caller's fees and market, the time, and the
@@ -133,18 +133,18 @@ impl Valuer<'_> {
             let sale = c(conv, r.last_sale_minor)?;
             converted.push((m, cur, *r, ask, bid, sale));
         }
-        for (i, &(m, cur, r, ask, bid, sale)) in converted.iter().enumerate() {
-            let mut references: Vec<(Reference, i64)> = Vec::new();
-            references.extend(bid.map(|v| (Reference::OwnBid, v)));
-            references.extend(sale.map(|v| (Reference::OwnLastSale, v)));
-            for (j, other) in converted.iter().enumerate() {
-                if j != i {
-                    references.extend(other.3.map(|v| (Reference::OtherAsk, v)));
-                    references.extend(other.5.map(|v| (Reference::OtherLastSale, v)));
-                }
-            }
-            let outlier =
-                ask.and_then(|a| outliers::ask_outlier(a, &references, state.outlier_ratio_pct));
+        let flags = outliers::flag_size(
+            &converted
+                .iter()
+                .map(|&(_, _, _, ask, bid, last_sale)| outliers::SizeQuote {
+                    ask,
+                    bid,
+                    last_sale,
+                })
+                .collect::<Vec<_>>(),
+            state.outlier_ratio_pct,
+        );
+        for (&(m, cur, r, ask, bid, sale), outlier) in converted.iter().zip(flags) {
             // An outlier ask is shown, flagged, and used for nothing.
             let usable_ask = if outlier.is_some() { None } else { ask };
             any_ask |= usable_ask.is_some();
@@ -173,37 +173,11 @@ impl Valuer<'_> {
         out.as_of = rows.iter().map(|r| r.observed_at).max();
         out.stale = state.cadences.is_stale(tier, out.as_of, now);
 
-        // Payout per marketplace at its ask; with no ask anywhere, at its last sale.
+        // Per platform: net at the lowest ask and the instant payout at the highest bid, each with
+        // its fee breakdown; instant profit against the cost; spread between the two nets. The
+        // payouts at the asks are also the ones the best payout is chosen from.
         let mut payouts = Vec::new();
         for (m, cur, r, ask_usable) in &quotes {
-            let price = if any_ask {
-                r.ask_minor.filter(|_| *ask_usable)
-            } else {
-                r.last_sale_minor
-            };
-            if let Some(p) = price {
-                payouts.push(display_payout(
-                    conv,
-                    &state.fees,
-                    profile,
-                    *m,
-                    market,
-                    Money::new(p, *cur),
-                )?);
-            }
-        }
-        out.best_payout = best(payouts.iter().copied());
-        // How much better the best platform is than the next one.
-        let mut nets: Vec<i64> = payouts.iter().map(|p| p.net_minor).collect();
-        nets.sort_unstable_by(|a, b| b.cmp(a));
-        out.better_by_minor = (nets.len() > 1).then(|| nets[0] - nets[1]);
-
-        // Per platform: net at the lowest ask and the instant payout at the highest bid, each with
-        // its fee breakdown; instant profit against the cost; spread between the two nets.
-        for (m, cur, r, ask_usable) in &quotes {
-            let Some(platform) = out.platforms.iter_mut().find(|p| p.marketplace == *m) else {
-                continue;
-            };
             let mut at = |price: Option<i64>| -> Result<Option<DetailedPayout>, ApiError> {
                 price
                     .map(|p| {
@@ -214,6 +188,22 @@ impl Valuer<'_> {
             };
             let at_ask = at(r.ask_minor.filter(|_| *ask_usable))?;
             let at_bid = at(r.bid_minor)?;
+            // With no usable ask anywhere, the payout at each marketplace's last sale.
+            if any_ask {
+                payouts.extend(at_ask.as_ref().map(|p| p.payout));
+            } else if let Some(p) = r.last_sale_minor {
+                payouts.push(display_payout(
+                    conv,
+                    &state.fees,
+                    profile,
+                    *m,
+                    market,
+                    Money::new(p, *cur),
+                )?);
+            }
+            let Some(platform) = out.platforms.iter_mut().find(|p| p.marketplace == *m) else {
+                continue;
+            };
             platform.ask_minor = at_ask.as_ref().map(|p| p.payout.price_minor);
             platform.bid_minor = at_bid.as_ref().map(|p| p.payout.price_minor);
             platform.instant_profit_minor = at_bid
@@ -230,6 +220,11 @@ impl Valuer<'_> {
             platform.at_ask = at_ask;
             platform.at_bid = at_bid;
         }
+        out.best_payout = best(payouts.iter().copied());
+        // How much better the best platform is than the next one.
+        let mut nets: Vec<i64> = payouts.iter().map(|p| p.net_minor).collect();
+        nets.sort_unstable_by(|a, b| b.cmp(a));
+        out.better_by_minor = (nets.len() > 1).then(|| nets[0] - nets[1]);
         out.market_value_minor = lowest_ask.or(latest_sale.map(|(_, v)| v)).or(best_bid);
         (out.price_source, out.reason) =
             match (any_ask, out.market_value_minor.is_some(), out.stale) {

@@ -13,7 +13,7 @@ use shared::core::sizes::SizeSystem;
 use shared::core::tier::Tier;
 use shared::valuation::fees::FeeProfile;
 use shared::valuation::fx::{Converter, RateTable};
-use shared::valuation::outliers::{self, Reference};
+use shared::valuation::outliers;
 use shared::valuation::payout::{best, display_payout, DisplayPayout};
 
 use crate::history::{self, currency_of, HistoryOut};
@@ -362,24 +362,20 @@ fn change(h: &HistoryOut) -> Option<ChangeOut> {
 /// Flags the asks of one size that are far above the rest of its market, and drops their payout
 /// (an outlier is never a best price or a best payout).
 fn flag_outliers(entries: &mut [(SizeMarket, Option<DisplayPayout>)], ratio_pct: i64) {
-    let snapshot: Vec<(Option<i64>, Option<i64>)> = entries
+    let quotes: Vec<outliers::SizeQuote> = entries
         .iter()
-        .map(|(m, _)| (m.ask_minor, m.last_sale_minor))
+        .map(|(m, _)| outliers::SizeQuote {
+            ask: m.ask_minor,
+            bid: m.bid_minor,
+            last_sale: m.last_sale_minor,
+        })
         .collect();
-    for (i, (m, payout)) in entries.iter_mut().enumerate() {
-        let mut references: Vec<(Reference, i64)> = Vec::new();
-        references.extend(m.bid_minor.map(|v| (Reference::OwnBid, v)));
-        references.extend(m.last_sale_minor.map(|v| (Reference::OwnLastSale, v)));
-        for (j, (ask, sale)) in snapshot.iter().enumerate() {
-            if j != i {
-                references.extend(ask.map(|v| (Reference::OtherAsk, v)));
-                references.extend(sale.map(|v| (Reference::OtherLastSale, v)));
-            }
-        }
-        m.outlier_reason = m
-            .ask_minor
-            .and_then(|a| outliers::ask_outlier(a, &references, ratio_pct));
-        m.outlier = m.outlier_reason.is_some();
+    for ((m, payout), reason) in entries
+        .iter_mut()
+        .zip(outliers::flag_size(&quotes, ratio_pct))
+    {
+        m.outlier_reason = reason;
+        m.outlier = reason.is_some();
         if m.outlier {
             *payout = None;
         }
