@@ -1,8 +1,8 @@
 //! inventory-api: the signed-in user's inventory valued against the market, and the public sync
 //! status, behind a Lambda Function URL.
 //!
-//! Routes: `GET /v1/inventory?status=&currency=` (Bearer Supabase access token) and
-//! `GET /v1/status` (public, aggregate only); `OPTIONS` preflight for both.
+//! Routes: `GET /v1/inventory` (Bearer Supabase access token), `GET /v1/status` (public
+//! liveness) and `GET /v1/ops/status` (operators only); `OPTIONS` preflight for each.
 
 mod queue;
 
@@ -37,7 +37,9 @@ pub struct State {
     pub verifier: JwtVerifier,
     /// `None` when `SYNC_QUEUE_URL` is unset: on-demand jobs are recorded only.
     pub queue: Option<shared::sync::queue::JobQueue>,
-    /// Database size budget for `/v1/status`, in MiB.
+    /// Supabase user ids allowed to read `/v1/ops/status` (`OPERATOR_USER_IDS`).
+    pub operators: Vec<uuid::Uuid>,
+    /// Database size budget for `/v1/ops/status`, in MiB.
     pub db_budget_mb: u64,
     /// Database round trips made so far (for the benchmark and tests).
     pub round_trips: AtomicU64,
@@ -129,6 +131,7 @@ impl State {
             on_demand: OnDemand::default(),
             verifier,
             queue,
+            operators: Vec::new(),
             db_budget_mb: DEFAULT_DB_BUDGET_MB,
             round_trips: AtomicU64::new(0),
         }
@@ -141,7 +144,7 @@ impl State {
         let settings = DbSettings::from_url(&shared::core::db::database_url_from_env())?;
         let size = shared::core::config::parsed("DB_POOL_SIZE", 2usize)?;
         let verifier = JwtVerifier::from_env().await?;
-        let queue = shared::sync::queue::JobQueue::from_env().await;
+        let queue = shared::sync::queue::JobQueue::from_env_with_budget(queue::SEND_BUDGET).await;
         let mut state = State::new(
             settings.pool(size)?,
             Cors::from_env(),
@@ -155,6 +158,7 @@ impl State {
         state.limits = QueryLimits::from_env()?;
         state.outlier_ratio_pct = shared::valuation::outliers::ratio_from_env()?;
         state.on_demand = OnDemand::from_env()?;
+        state.operators = operators_from_env()?;
         Ok(state)
     }
 
@@ -167,6 +171,23 @@ impl State {
     }
 }
 
+/// `OPERATOR_USER_IDS`: comma-separated Supabase user ids (UUIDs); unset means no operator.
+fn operators_from_env() -> Result<Vec<uuid::Uuid>, shared::core::config::ConfigError> {
+    let Some(raw) = shared::core::config::optional("OPERATOR_USER_IDS") else {
+        return Ok(Vec::new());
+    };
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse().map_err(|_| shared::core::config::ConfigError {
+                name: "OPERATOR_USER_IDS".into(),
+                message: format!("{s:?} is not a UUID"),
+            })
+        })
+        .collect()
+}
+
 /// Handles one request. Never fails: every error becomes a problem response.
 pub async fn handle(state: &State, req: Request) -> Response<Body> {
     let api = ApiRequest::from_http(&req);
@@ -175,13 +196,14 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
 
 async fn route(state: &State, req: &ApiRequest) -> Result<JsonResponse, ApiError> {
     match req.path.as_str() {
-        "/v1/inventory" | "/v1/status"
+        "/v1/inventory" | "/v1/status" | "/v1/ops/status"
             if req.method != Method::GET && req.method != Method::HEAD =>
         {
             Err(Problem::method_not_allowed().into())
         }
         "/v1/inventory" => inventory::handle(state, req).await,
-        "/v1/status" => status::handle(state, req).await,
+        "/v1/status" => status::liveness(state, req).await,
+        "/v1/ops/status" => status::operator(state, req).await,
         _ => Err(Problem::not_found("no such route").into()),
     }
 }

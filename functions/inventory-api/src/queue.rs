@@ -1,7 +1,7 @@
 //! On-demand sync messages, sent through the sync pipeline's own queue client
 //! (`shared::sync::queue::JobQueue`, message body `shared::sync::jobs::JobMessage`:
-//! `{"job_id", "product_id", "marketplace", "kind"}`). The job row is the source of truth: a message
-//! that fails to send is logged and the job stays `queued` for the orchestrator to pick up.
+//! `{"job_id", "product_id", "marketplace", "kind"}`). The job row is the source of truth: a job
+//! whose message could not be sent is closed as `lost`, so the next tick plans it again.
 
 use shared::core::domain::Marketplace;
 use shared::sync::jobs::{JobKind, JobMessage};
@@ -22,13 +22,25 @@ pub fn message(
     })
 }
 
-/// Sends the messages; failures are logged, never surfaced to the user.
-pub async fn send(queue: &JobQueue, messages: &[JobMessage]) {
+/// One request waits on at most this long for its send (`SQS_SEND_BUDGET_MS` overrides it).
+pub const SEND_BUDGET: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Sends the messages (one send, bounded by the queue's budget) and returns the jobs whose
+/// message was not sent. Failures are logged, never surfaced to the user.
+pub async fn send(queue: &JobQueue, messages: &[JobMessage]) -> Vec<i64> {
     let report = queue.send(messages).await;
     for (job_id, error) in &report.failed {
-        tracing::warn!(job_id, error = %error, "on-demand sync message not sent; job stays queued");
+        tracing::warn!(job_id, error = %error, "on-demand sync message not sent; the job is closed as lost");
     }
+    report.failed.into_iter().map(|(id, _)| id).collect()
 }
+
+/// Closes jobs whose message was not sent, as the orchestrator does for its own: the open-job
+/// guard no longer holds the product back and the next tick plans it.
+pub const MARK_LOST_SQL: &str =
+    "UPDATE market.sync_jobs SET status = 'failed', error_kind = 'lost', \
+     finished_at = now(), error_message = 'on-demand message could not be sent to SQS' \
+     WHERE id = ANY($1) AND status = 'queued'";
 
 #[cfg(test)]
 mod tests {

@@ -3,6 +3,9 @@
 //! Everything else in `api` stays on the `http` crate's types.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
+
+use futures::FutureExt;
 
 use http::Method;
 use lambda_http::{service_fn, Body, Request, RequestExt, Response};
@@ -55,7 +58,9 @@ pub fn into_lambda(response: Response<Vec<u8>>) -> Response<Body> {
 }
 
 /// The runtime loop of an API Lambda: every invocation is handled by `handler` with the state
-/// built once per instance, inside a span carrying the request id.
+/// built once per instance, inside a span carrying the request id. A panic in the handler is
+/// logged and answered with a 500 problem; the instance keeps serving (release builds unwind,
+/// see `[profile.release]`).
 pub async fn serve<S, F, Fut>(state: &'static S, handler: F) -> Result<(), lambda_http::Error>
 where
     S: Sync + 'static,
@@ -68,7 +73,14 @@ where
             .map(|c| c.request_id.clone())
             .unwrap_or_default();
         let span = tracing::info_span!("invocation", request_id = %request_id);
-        async move { Ok::<_, lambda_http::Error>(handler(state, req).await) }.instrument(span)
+        async move {
+            let answer = AssertUnwindSafe(handler(state, req)).catch_unwind().await;
+            Ok::<_, lambda_http::Error>(answer.unwrap_or_else(|_| {
+                tracing::error!("the handler panicked; answered 500");
+                into_lambda(super::Problem::internal().into_response())
+            }))
+        }
+        .instrument(span)
     }))
     .await
 }

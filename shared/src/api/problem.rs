@@ -102,6 +102,14 @@ impl Problem {
         p
     }
 
+    /// 403: authenticated, but this caller may not see the resource.
+    pub fn forbidden(code: &str, detail: impl Into<String>) -> Self {
+        let mut p =
+            Problem::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden").with_detail(detail);
+        p.code = Some(code.to_string());
+        p
+    }
+
     /// 503 with `Retry-After`: the database (or another dependency) is unavailable.
     pub fn unavailable(detail: impl Into<String>, retry_after_secs: u32) -> Self {
         let mut p = Problem::new(

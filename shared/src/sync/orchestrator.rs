@@ -122,7 +122,8 @@ pub async fn tick(state: &State) -> Result<TickSummary, OrchestratorError> {
             "styles imported from the app's catalogue"
         );
     }
-    let (mut summary, messages) = planner::plan(&**client, &state.plan, &marketplaces).await?;
+    let plan = plan_config(state, queue).await;
+    let (mut summary, messages) = planner::plan(&**client, &plan, &marketplaces).await?;
     planner::enqueue(&**client, queue, &mut summary, &messages).await?;
     tracing::info!(
         run_id = summary.run_id,
@@ -135,6 +136,27 @@ pub async fn tick(state: &State) -> Result<TickSummary, OrchestratorError> {
     );
     emit_tick_metrics(&**client, state).await;
     Ok(summary)
+}
+
+/// The tick's plan settings: the stale-job window follows the queue's own redelivery settings
+/// unless it is fixed by configuration (or the queue cannot say, then the fallback holds).
+async fn plan_config(state: &State, queue: &JobQueue) -> PlanConfig {
+    let mut plan = state.plan.clone();
+    if plan.stale_job_from_queue {
+        match queue.release_window().await {
+            Ok(Some(window)) => plan.stale_job_after = window,
+            Ok(None) => tracing::warn!(
+                fallback_secs = plan.stale_job_after.as_secs(),
+                "the queue has no redrive policy; the fixed stale-job window applies"
+            ),
+            Err(e) => tracing::warn!(
+                error = %e,
+                fallback_secs = plan.stale_job_after.as_secs(),
+                "could not read the queue's settings; the fixed stale-job window applies"
+            ),
+        }
+    }
+    plan
 }
 
 // --- Metrics (EMF) -------------------------------------------------------------------------------

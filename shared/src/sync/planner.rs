@@ -30,7 +30,12 @@ pub struct PlanConfig {
     /// Provider calls a prices job costs (one per synced region).
     pub calls_per_prices_job: i64,
     /// An open job older than this lost its message (send failure, purge): it is released.
+    /// When `stale_job_from_queue` is set the orchestrator replaces it, each tick, by the window
+    /// the queue itself implies (`JobQueue::release_window`); this value is then the fallback.
     pub stale_job_after: Duration,
+    /// Follow the queue's visibility timeout and `maxReceiveCount` (unless `SYNC_STALE_JOB_HOURS`
+    /// fixes the window).
+    pub stale_job_from_queue: bool,
     /// How often products that could not be matched are searched again.
     pub unmatched_recheck: Duration,
     /// Days of history partitions kept ready ahead.
@@ -45,6 +50,7 @@ impl Default for PlanConfig {
             daily_reserve: 500,
             calls_per_prices_job: 1,
             stale_job_after: Duration::from_secs(6 * 3600),
+            stale_job_from_queue: false,
             unmatched_recheck: Duration::from_secs(30 * 24 * 3600),
             partitions_ahead: 7,
         }
@@ -52,7 +58,8 @@ impl Default for PlanConfig {
 }
 
 impl PlanConfig {
-    /// `SYNC_MAX_JOBS_PER_TICK`, `SYNC_DAILY_RESERVE`, `SYNC_REGIONS` (count), `SYNC_STALE_JOB_HOURS`.
+    /// `SYNC_MAX_JOBS_PER_TICK`, `SYNC_DAILY_RESERVE`, `SYNC_REGIONS` (count), `SYNC_STALE_JOB_HOURS`
+    /// (unset: the window follows the queue, with 6 h as the fallback).
     pub fn from_env() -> Result<Self, ConfigError> {
         let d = PlanConfig::default();
         let regions = crate::core::config::optional("SYNC_REGIONS")
@@ -65,6 +72,7 @@ impl PlanConfig {
             daily_reserve: parsed("SYNC_DAILY_RESERVE", d.daily_reserve)?.max(0),
             calls_per_prices_job: regions,
             stale_job_after: Duration::from_secs(parsed("SYNC_STALE_JOB_HOURS", 6u64)? * 3600),
+            stale_job_from_queue: crate::core::config::optional("SYNC_STALE_JOB_HOURS").is_none(),
             ..d
         })
     }

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
+use aws_sdk_sqs::types::{QueueAttributeName, SendMessageBatchRequestEntry};
 
 use super::jobs::JobMessage;
 
@@ -87,8 +87,14 @@ impl JobQueue {
     /// The queue named by `SYNC_QUEUE_URL` (with [`sqs_timeouts`]); `SQS_SEND_BUDGET_MS` (default
     /// 120,000) bounds one `send`.
     pub async fn from_env() -> Option<Self> {
+        Self::from_env_with_budget(DEFAULT_SEND_BUDGET).await
+    }
+
+    /// [`JobQueue::from_env`] with another default send budget (a request handler waits on its
+    /// send, so its default is seconds, not minutes).
+    pub async fn from_env_with_budget(default_budget: Duration) -> Option<Self> {
         let url = crate::core::config::optional("SYNC_QUEUE_URL")?;
-        let default_ms = DEFAULT_SEND_BUDGET.as_millis() as u64;
+        let default_ms = default_budget.as_millis() as u64;
         let budget =
             crate::core::config::parsed("SQS_SEND_BUDGET_MS", default_ms).unwrap_or(default_ms);
         Some(
@@ -206,6 +212,37 @@ impl JobQueue {
         (sent, failed)
     }
 
+    /// How long a sent message can stay in flight before SQS is done with it: every receive may
+    /// hide it for the visibility timeout, `maxReceiveCount` times, then it moves to the DLQ. One
+    /// more visibility timeout covers the last attempt's own run. A job still open after this
+    /// window lost its message. `None` when the queue has no redrive policy (messages then live
+    /// until their retention ends and no window follows from the queue).
+    pub async fn release_window(&self) -> Result<Option<Duration>, QueueError> {
+        let out = self
+            .client
+            .get_queue_attributes()
+            .queue_url(&self.url)
+            .attribute_names(QueueAttributeName::VisibilityTimeout)
+            .attribute_names(QueueAttributeName::RedrivePolicy)
+            .send()
+            .await
+            .map_err(|e| QueueError::Sqs {
+                operation: "GetQueueAttributes",
+                message: aws_sdk_sqs::error::DisplayErrorContext(&e).to_string(),
+            })?;
+        let attrs = out.attributes();
+        let visibility = attrs
+            .and_then(|a| a.get(&QueueAttributeName::VisibilityTimeout))
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        let redrive = attrs.and_then(|a| a.get(&QueueAttributeName::RedrivePolicy));
+        Ok(
+            match (visibility, redrive.and_then(|r| max_receive_count(r))) {
+                (Some(v), Some(n)) => Some(release_window(Duration::from_secs(v), n)),
+                _ => None,
+            },
+        )
+    }
+
     /// Makes a received message visible again after `delay` (SQS allows at most 12 hours).
     pub async fn delay_message(
         &self,
@@ -225,5 +262,44 @@ impl JobQueue {
                 message: aws_sdk_sqs::error::DisplayErrorContext(&e).to_string(),
             })?;
         Ok(())
+    }
+}
+
+/// The window after which an open job's message is certainly gone (see
+/// [`JobQueue::release_window`]): `visibility x (maxReceiveCount + 1)`.
+pub fn release_window(visibility: Duration, max_receive_count: u32) -> Duration {
+    visibility.saturating_mul(max_receive_count.saturating_add(1))
+}
+
+/// `maxReceiveCount` from a redrive policy (`{"deadLetterTargetArn": .., "maxReceiveCount": "5"}`;
+/// SQS answers it as a string or a number).
+fn max_receive_count(policy: &str) -> Option<u32> {
+    let v: serde_json::Value = serde_json::from_str(policy).ok()?;
+    match v.get("maxReceiveCount")? {
+        serde_json::Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+    .filter(|n| *n > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redrive_policies_in_either_form_give_the_window() {
+        assert_eq!(
+            max_receive_count(r#"{"deadLetterTargetArn":"arn","maxReceiveCount":"5"}"#),
+            Some(5)
+        );
+        assert_eq!(max_receive_count(r#"{"maxReceiveCount":3}"#), Some(3));
+        assert_eq!(max_receive_count(r#"{"maxReceiveCount":"0"}"#), None);
+        assert_eq!(max_receive_count("not json"), None);
+        // The template's queue: 720 s visibility, 5 receives -> 72 minutes.
+        assert_eq!(
+            release_window(Duration::from_secs(720), 5),
+            Duration::from_secs(72 * 60)
+        );
     }
 }

@@ -356,8 +356,42 @@ async fn status_reports_freshness_failures_and_database_size() {
     ))
     .await
     .unwrap();
-    let s = state(&db);
+    let operator = uuid::Uuid::new_v4();
+    let mut s = state(&db);
+    s.operators = vec![operator];
+    let bearer = |user: uuid::Uuid| {
+        format!(
+            "Bearer {}",
+            api::hs256(&api::claims(user, 3600), api::JWT_SECRET)
+        )
+    };
+
+    // The public answer is liveness only: no failure counts, no error kinds.
     let r = Resp::from_lambda(inventory_api::handle(&s, get("/v1/status", "", &[])).await);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let v = r.json();
+    assert_eq!(v["status"], "ok");
+    assert_eq!(v["last_tick"]["status"], "succeeded");
+    api::assert_conforms("LivenessResponse", &v);
+    let text = String::from_utf8_lossy(&r.body);
+    assert!(!text.contains("rate_limited") && !text.contains("failed_24h"));
+
+    // The operator view: 401 without a token, 403 for a signed-in non-operator.
+    let r = Resp::from_lambda(inventory_api::handle(&s, get("/v1/ops/status", "", &[])).await);
+    assert_eq!(r.problem(401)["code"], "missing_token");
+    let someone = bearer(uuid::Uuid::new_v4());
+    let r = Resp::from_lambda(
+        inventory_api::handle(
+            &s,
+            get("/v1/ops/status", "", &[("authorization", &someone)]),
+        )
+        .await,
+    );
+    assert_eq!(r.problem(403)["code"], "not_an_operator");
+    let auth = bearer(operator);
+    let r = Resp::from_lambda(
+        inventory_api::handle(&s, get("/v1/ops/status", "", &[("authorization", &auth)])).await,
+    );
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     let v = r.json();
     let hot = v["tiers"]
@@ -391,6 +425,9 @@ async fn status_reports_freshness_failures_and_database_size() {
         "aggregate only"
     );
     api::assert_conforms("StatusResponse", &v);
+    assert!(r
+        .header("cache-control")
+        .is_some_and(|c| c.contains("private")));
     let bad = Resp::from_lambda(inventory_api::handle(&s, get("/v1/status", "x=1", &[])).await);
     assert_eq!(bad.invalid_param_names(), ["x"]);
 }

@@ -5,6 +5,7 @@
 mod contract;
 mod inventory_auth;
 mod inventory_items;
+mod inventory_pages;
 mod page;
 mod request_fuzz;
 mod search;

@@ -55,11 +55,12 @@ fn route() -> impl Strategy<Value = String> {
             .prop_map(String::from),
         1 => segment(),
     ];
-    (0usize..5, style).prop_map(|(kind, style)| match kind {
+    (0usize..6, style).prop_map(|(kind, style)| match kind {
         0 => "/v1/products".to_string(),
         1 => format!("/v1/products/{style}"),
         2 => format!("/v1/products/{style}/history"),
         3 => "/v1/inventory".to_string(),
+        4 => "/v1/ops/status".to_string(),
         _ => "/v1/status".to_string(),
     })
 }
@@ -76,6 +77,8 @@ fn any_path() -> impl Strategy<Value = String> {
         "/v1/status",
         "/v1/inventory/",
         "/v1/status/",
+        "/v1/ops/status",
+        "/v1/ops",
         "/",
         "",
         "/v1",
@@ -197,7 +200,10 @@ fn case() -> impl Strategy<Value = Case> {
         .prop_map(
             |(coin, method, path, query, auth, gzip, if_none_match, origin)| Case {
                 // The handler that serves the route; any handler for other paths.
-                inventory: if path.starts_with("/v1/inventory") || path.starts_with("/v1/status") {
+                inventory: if path.starts_with("/v1/inventory")
+                    || path.starts_with("/v1/status")
+                    || path.starts_with("/v1/ops")
+                {
                     true
                 } else if path.starts_with("/v1/products") {
                     false

@@ -100,3 +100,122 @@ async fn a_tick_against_a_hung_queue_finishes_and_the_next_tick_replans() {
     assert_eq!(again.enqueued, again.planned);
     p.drain().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_jobs_are_released_after_the_window_the_queues_settings_imply() {
+    // Visibility 30 s and 2 receives: a message is done with after 30 x (2 + 1) = 90 s.
+    let p = Pipeline::start(PipelineOptions {
+        products: 3,
+        visibility_timeout: 30,
+        max_receive_count: 2,
+        ..PipelineOptions::default()
+    })
+    .await;
+    let mut orchestrator =
+        p.orchestrator_with_queue(JobQueue::new(p.sqs.clone(), p.queue_url.clone()));
+    orchestrator.plan.stale_job_from_queue = true;
+    let first = sync_orchestrator::tick(&orchestrator).await.expect("tick");
+    assert_eq!(first.planned, 6, "3 products x 2 marketplaces");
+    // Nobody works the queue. Half the jobs are 100 s old (past the window), half 60 s (inside).
+    let c = p.db.client().await;
+    c.batch_execute(
+        "UPDATE market.sync_jobs SET enqueued_at = now() - CASE WHEN marketplace_id = 1
+           THEN interval '100 seconds' ELSE interval '60 seconds' END",
+    )
+    .await
+    .unwrap();
+    let second = sync_orchestrator::tick(&orchestrator).await.expect("tick");
+    assert_eq!(second.stale_jobs_released, 3);
+    assert_eq!(
+        second.planned, 3,
+        "the released products are planned again at once"
+    );
+    let lost: i64 = c
+        .query_one(
+            "SELECT count(*) FROM market.sync_jobs WHERE error_kind = 'lost' AND marketplace_id = 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(lost, 3);
+
+    // With the window fixed (SYNC_STALE_JOB_HOURS, here the 6 h default) nothing more is released.
+    c.batch_execute("UPDATE market.sync_jobs SET enqueued_at = now() - interval '100 seconds'")
+        .await
+        .unwrap();
+    let fixed = p.tick().await;
+    assert_eq!(fixed.stale_jobs_released, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inventory_request_against_a_hung_queue_is_bounded_and_its_jobs_are_replanned() {
+    let p = Pipeline::start(PipelineOptions {
+        products: 4,
+        ..PipelineOptions::default()
+    })
+    .await;
+    let c = p.db.client().await;
+    let user = uuid::Uuid::new_v4();
+    // Four pairs of four never-synced products: each needs a map job per marketplace.
+    c.batch_execute(&format!(
+        "INSERT INTO market.inventory_items (user_id, style_id, size, purchase_price, purchase_currency)
+         SELECT '{user}', style_code, '10', 120.00, 'USD' FROM market.products"
+    ))
+    .await
+    .unwrap();
+    let url = hung_server().await;
+    let queue = JobQueue::new(
+        sqs_client_at(&url).await,
+        format!("{url}/000000000000/hung"),
+    )
+    .with_send_budget(Duration::from_millis(1500));
+    let verifier =
+        shared::api::jwt::JwtVerifier::new(Some(e2e_tests::api::JWT_SECRET.as_bytes()), None, 30)
+            .unwrap();
+    let s = inventory_api::State::new(
+        p.db.pool(),
+        shared::api::Cors::new("https://app.example.com"),
+        shared::valuation::fees::FeeSchedule::default(),
+        verifier,
+        Some(queue),
+    );
+    let token = e2e_tests::api::hs256(
+        &e2e_tests::api::claims(user, 3600),
+        e2e_tests::api::JWT_SECRET,
+    );
+    let auth = format!("Bearer {token}");
+    // Without the bounds this never returns; the outer timeout only turns a hang into a failure.
+    let response = tokio::time::timeout(
+        Duration::from_secs(60),
+        inventory_api::handle(
+            &s,
+            e2e_tests::api::get("/v1/inventory", "", &[("authorization", &auth)]),
+        ),
+    )
+    .await
+    .expect("the request returns despite the hung queue");
+    let r = e2e_tests::api::Resp::from_lambda(response);
+    assert_eq!(r.status, 200, "the user gets their inventory regardless");
+    let (open, lost): (i64, i64) = {
+        let row = c
+            .query_one(
+                "SELECT count(*) FILTER (WHERE status IN ('queued', 'running')),
+                        count(*) FILTER (WHERE error_kind = 'lost')
+                 FROM market.sync_jobs WHERE requested_by IS NOT NULL",
+                &[],
+            )
+            .await
+            .unwrap();
+        (row.get(0), row.get(1))
+    };
+    assert_eq!(
+        (open, lost),
+        (0, 8),
+        "unsent on-demand jobs are closed, not left open"
+    );
+    // The next tick (SQS back) plans that work at once.
+    let tick = p.tick().await;
+    assert_eq!(tick.planned, 8);
+    assert_eq!(tick.enqueued, 8);
+}

@@ -1,5 +1,9 @@
-//! `GET /v1/status`: public, aggregate-only health of the sync pipeline and the database budget.
-//! No user data, no error messages (they may quote provider responses), no identifiers.
+//! Sync health in two views:
+//! - `GET /v1/status`: public liveness (the database answers, when the last tick ran and how it
+//!   ended). Nothing an outsider could use to learn how the sync fails.
+//! - `GET /v1/ops/status`: the operator view (freshness per tier, failed and dead jobs of the last
+//!   24 h by marketplace and error kind, open jobs, database budget), for signed-in users listed in
+//!   `OPERATOR_USER_IDS` only. Aggregates only: no user data, no error messages.
 
 use chrono::{DateTime, Utc};
 use postgres_types::Json;
@@ -12,6 +16,55 @@ use shared::core::domain::percent;
 use crate::{ApiError, State};
 
 const SQL: &str = include_str!("../sql/status.sql");
+const LIVENESS_SQL: &str = "SELECT json_build_object('last_run', (SELECT row_to_json(r) FROM ( \
+     SELECT kind, status, started_at, finished_at FROM market.sync_runs \
+     WHERE kind = 'tick' ORDER BY started_at DESC LIMIT 1) r))";
+
+#[derive(Debug, Deserialize, Serialize)]
+struct LastRun {
+    kind: String,
+    status: String,
+    started_at: DateTime<Utc>,
+    finished_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct LivenessRow {
+    last_run: Option<LastRun>,
+}
+
+#[derive(Debug, Serialize)]
+struct LivenessOut {
+    /// `ok`: the API and its database answer.
+    status: &'static str,
+    checked_at: DateTime<Utc>,
+    /// The last scheduled tick (null before the first).
+    last_tick: Option<LastRun>,
+}
+
+/// `GET /v1/status`: public liveness.
+pub async fn liveness(state: &State, req: &ApiRequest) -> Result<JsonResponse, ApiError> {
+    req.query.clone().finish(&[])?;
+    let client = state.client().await?;
+    state.count_round_trip();
+    let rows = query_bounded(&client, LIVENESS_SQL, &[], state.limits).await?;
+    drop(client);
+    let Json(row): Json<LivenessRow> = rows
+        .first()
+        .ok_or_else(|| ApiError::Decode("no row".into()))?
+        .try_get(0)?;
+    Ok(JsonResponse::new(
+        &LivenessOut {
+            status: "ok",
+            checked_at: Utc::now(),
+            last_tick: row.last_run,
+        },
+        CachePolicy::Public {
+            max_age: 30,
+            stale_while_revalidate: 30,
+        },
+    )?)
+}
 
 #[derive(Debug, Deserialize)]
 struct TierRow {
@@ -77,7 +130,16 @@ struct Out {
     database: DbOut,
 }
 
-pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, ApiError> {
+/// `GET /v1/ops/status`: the operator view.
+pub async fn operator(state: &State, req: &ApiRequest) -> Result<JsonResponse, ApiError> {
+    let user = state.verifier.verify_header(req.header("authorization"))?;
+    if !state.operators.contains(&user.user_id) {
+        return Err(shared::api::Problem::forbidden(
+            "not_an_operator",
+            "this view is for the install's operators (OPERATOR_USER_IDS)",
+        )
+        .into());
+    }
     req.query.clone().finish(&[])?;
     let client = state.client().await?;
     state.count_round_trip();
@@ -136,11 +198,5 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
             over_budget: row.db_size_bytes > budget_bytes,
         },
     };
-    Ok(JsonResponse::new(
-        &out,
-        CachePolicy::Public {
-            max_age: 60,
-            stale_while_revalidate: 60,
-        },
-    )?)
+    Ok(JsonResponse::new(&out, CachePolicy::PrivateRevalidate)?)
 }

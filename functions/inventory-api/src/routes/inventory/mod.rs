@@ -11,6 +11,7 @@
 //! Every item gets a price or an explicit reason (`price_source` + `reason`).
 
 mod out;
+mod page;
 mod rows;
 mod value;
 
@@ -71,7 +72,14 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
     let currency_param = q.parsed::<Currency>("currency", Currency::CHOICES);
     // Like the app's region toggle; the default is the seller's own market.
     let market_param = q.parsed::<Region>("market", "US, UK, EU");
-    q.finish(&["status", "currency", "market"])?;
+    let filters = page::Filters::parse(&mut q);
+    let limit = q
+        .int("limit", 1, page::MAX_LIMIT)
+        .unwrap_or(page::DEFAULT_LIMIT);
+    let after = page::Cursor::parse(&mut q);
+    q.finish(&[
+        "status", "currency", "market", "brand", "listed", "q", "limit", "cursor",
+    ])?;
 
     let sub = user.user_id.to_string();
     let client = state.client().await?;
@@ -129,7 +137,13 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
             .filter_map(|j| queue::message(j.id?, j.product_id, j.marketplace_id, &j.kind))
             .collect();
         if !messages.is_empty() {
-            queue::send(queue, &messages).await;
+            let lost = queue::send(queue, &messages).await;
+            if !lost.is_empty() {
+                // Best effort: if this fails too, the stale-job window releases them.
+                if let Err(e) = mark_lost(state, &lost).await {
+                    tracing::warn!(error = %e, jobs = lost.len(), "could not close unsent on-demand jobs");
+                }
+            }
         }
     }
 
@@ -212,6 +226,10 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
     let mut profit_cost = 0i64;
     for it in &read.items {
         let product = products.get(it.key.as_str()).copied();
+        if !filters.admit(it, product) {
+            continue;
+        }
+        let key = page::Cursor::of(it.created_at, it.id);
         let purchase_currency = it
             .purchase_currency
             .as_deref()
@@ -289,7 +307,7 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
         // neither is valued at today's market nor counted in unrealized totals.
         if !matches!(it.status.as_str(), "in_stock" | "consigned") {
             out.reason = Some("not_held");
-            items.push(out);
+            items.push((key, out));
             continue;
         }
         // Market prices are for new pairs; a used pair is not valued at them (its cost still
@@ -300,7 +318,7 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
                 totals.items_with_cost += 1;
                 totals.cost_basis_minor += c;
             }
-            items.push(out);
+            items.push((key, out));
             continue;
         }
         valuer.value_item(
@@ -330,9 +348,10 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
         if let Some(p) = out.best_payout {
             totals.net_payout_minor += p.net_minor;
         }
-        items.push(out);
+        items.push((key, out));
     }
     totals.unrealized_profit_pct = percent(totals.unrealized_profit_minor, profit_cost, 2);
+    let (items, page) = page::slice(items, after, limit);
 
     let out = Out {
         market,
@@ -342,9 +361,23 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
         fee_profile: profile,
         fee_profile_is_default: is_default,
         totals,
+        page,
         items,
     };
     Ok(JsonResponse::new(&out, CachePolicy::PrivateRevalidate)?)
+}
+
+async fn mark_lost(state: &State, ids: &[i64]) -> Result<(), ApiError> {
+    let client = state.client().await?;
+    state.count_round_trip();
+    shared::core::db::query_bounded(
+        &client,
+        queue::MARK_LOST_SQL,
+        &[(&ids, Type::INT8_ARRAY)],
+        state.limits,
+    )
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]

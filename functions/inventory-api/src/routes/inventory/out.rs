@@ -112,7 +112,9 @@ pub(super) struct Out {
     pub(super) fx: Option<FxUsage>,
     pub(super) fee_profile: FeeProfile,
     pub(super) fee_profile_is_default: bool,
+    /// Over every item the filters admit, not only this page.
     pub(super) totals: Totals,
+    pub(super) page: super::page::PageOut,
     pub(super) items: Vec<ItemOut>,
 }
 

@@ -35,6 +35,7 @@ pub(super) struct ItemRow {
     pub(super) purchase_date: Option<NaiveDate>,
     pub(super) condition: Option<String>,
     pub(super) status: String,
+    pub(super) created_at: DateTime<Utc>,
     pub(super) key: String,
     /// Active listings (the app's inventory_v4_listings).
     pub(super) listings: Vec<ListingRow>,

@@ -1,0 +1,191 @@
+//! Which items one `GET /v1/inventory` returns: the table's filters (`brand`, `listed`, `q`),
+//! which also decide the totals, and a keyset page (`limit`, `cursor`) over the filtered set.
+//!
+//! Totals are always over the whole filtered set, never over the page, so they match the table
+//! the user sees. The page bounds the response (Lambda's limit is 6 MB; a 20,000-pair inventory
+//! is about 30 MB of JSON), not the valuation work.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use shared::api::Query;
+use uuid::Uuid;
+
+use super::rows::{ItemRow, ProductRow};
+
+/// Items per page unless `limit` says otherwise, and the most a page may hold.
+pub(super) const DEFAULT_LIMIT: i64 = 200;
+pub(super) const MAX_LIMIT: i64 = 1000;
+
+#[derive(Debug, Default)]
+pub(super) struct Filters {
+    /// Case-insensitive brand (`Nike`, `adidas`, `New Balance`).
+    brand: Option<String>,
+    /// `true`: only pairs with an active listing; `false`: only unlisted pairs.
+    listed: Option<bool>,
+    /// Case-insensitive text in the style code, product name or colorway.
+    q: Option<String>,
+}
+
+impl Filters {
+    pub(super) fn parse(q: &mut Query) -> Filters {
+        let listed = match q.string("listed", 5).as_deref() {
+            None => None,
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            Some(_) => {
+                q.invalid("listed", "must be true or false");
+                None
+            }
+        };
+        Filters {
+            brand: q.string("brand", 40).map(|b| b.to_lowercase()),
+            listed,
+            q: q.string("q", 80).map(|t| t.to_lowercase()),
+        }
+    }
+
+    /// Whether the item is in the table the user sees.
+    pub(super) fn admit(&self, item: &ItemRow, product: Option<&ProductRow>) -> bool {
+        if let Some(listed) = self.listed {
+            if item.listings.is_empty() == listed {
+                return false;
+            }
+        }
+        if let Some(brand) = &self.brand {
+            if product.map(|p| p.brand.to_lowercase()).as_deref() != Some(brand.as_str()) {
+                return false;
+            }
+        }
+        if let Some(text) = &self.q {
+            let hit = |s: &str| s.to_lowercase().contains(text.as_str());
+            let in_product = product.is_some_and(|p| {
+                hit(&p.name) || hit(&p.style_code) || p.colorway.as_deref().is_some_and(hit)
+            });
+            if !(hit(&item.style_id) || in_product) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// A position in the item order (`created_at`, `id`), as the opaque `next_cursor` string
+/// `<microseconds since the epoch>.<item id>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct Cursor {
+    created_at_us: i64,
+    id: Uuid,
+}
+
+impl Cursor {
+    pub(super) fn of(created_at: DateTime<Utc>, id: Uuid) -> Cursor {
+        Cursor {
+            created_at_us: created_at.timestamp_micros(),
+            id,
+        }
+    }
+
+    pub(super) fn parse(q: &mut Query) -> Option<Cursor> {
+        let raw = q.string("cursor", 60)?;
+        let parsed = raw.split_once('.').and_then(|(t, id)| {
+            Some(Cursor {
+                created_at_us: t.parse().ok()?,
+                id: id.parse().ok()?,
+            })
+        });
+        if parsed.is_none() {
+            q.invalid("cursor", "not a cursor this API returned (next_cursor)");
+        }
+        parsed
+    }
+
+    fn encode(&self) -> String {
+        format!("{}.{}", self.created_at_us, self.id)
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct PageOut {
+    pub(super) limit: i64,
+    pub(super) returned: usize,
+    /// Items in the filtered set (the page is a slice of it; totals cover all of it).
+    pub(super) total_items: usize,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub(super) next_cursor: Option<String>,
+}
+
+/// The page after `cursor` of `items` (sorted by their cursor, as the query returns them).
+pub(super) fn slice<T>(
+    items: Vec<(Cursor, T)>,
+    after: Option<Cursor>,
+    limit: i64,
+) -> (Vec<T>, PageOut) {
+    let total_items = items.len();
+    let start = after.map_or(0, |c| items.partition_point(|(k, _)| *k <= c));
+    let limit_n = usize::try_from(limit).unwrap_or(usize::MAX);
+    let end = start.saturating_add(limit_n).min(total_items);
+    let next_cursor = (end < total_items && end > start).then(|| items[end - 1].0.encode());
+    let page: Vec<T> = items
+        .into_iter()
+        .skip(start)
+        .take(end - start)
+        .map(|(_, t)| t)
+        .collect();
+    (
+        page,
+        PageOut {
+            limit,
+            returned: end - start,
+            total_items,
+            next_cursor,
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(n: i64) -> Vec<(Cursor, i64)> {
+        (0..n)
+            .map(|i| {
+                (
+                    Cursor {
+                        created_at_us: i / 2, // pairs share a timestamp: the id breaks the tie
+                        id: Uuid::from_u128(i as u128),
+                    },
+                    i,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn walking_the_cursor_returns_every_item_once() {
+        let mut seen = Vec::new();
+        let mut after = None;
+        loop {
+            let (page, out) = slice(keys(25), after, 4);
+            seen.extend(page);
+            match out.next_cursor {
+                Some(c) => {
+                    let (t, id) = c.split_once('.').unwrap();
+                    after = Some(Cursor {
+                        created_at_us: t.parse().unwrap(),
+                        id: id.parse().unwrap(),
+                    });
+                }
+                None => break,
+            }
+        }
+        assert_eq!(seen, (0..25).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_cursor_past_a_deleted_item_still_continues_after_it() {
+        let mut items = keys(10);
+        let gone = items.remove(4).0;
+        let (page, _) = slice(items, Some(gone), 3);
+        assert_eq!(page, vec![5, 6, 7]);
+    }
+}
