@@ -1,14 +1,15 @@
 //! inventory-api: the signed-in user's inventory valued against the market, and the public sync
 //! status, behind a Lambda Function URL.
 //!
-//! Routes: `GET /v1/inventory` (Bearer Supabase access token), `GET /v1/status` (public
+//! Routes: `GET /v1/inventory` and `GET /v1/me` (Bearer Supabase access token), `GET /v1/status` (public
 //! liveness) and `GET /v1/ops/status` (operators only); `OPTIONS` preflight for each.
 
+mod profile;
 mod queue;
 
 mod routes;
 
-use routes::{inventory, status};
+use routes::{inventory, me, status};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use lambda_http::http::Method;
@@ -196,12 +197,13 @@ pub async fn handle(state: &State, req: Request) -> Response<Body> {
 
 async fn route(state: &State, req: &ApiRequest) -> Result<JsonResponse, ApiError> {
     match req.path.as_str() {
-        "/v1/inventory" | "/v1/status" | "/v1/ops/status"
+        "/v1/inventory" | "/v1/me" | "/v1/status" | "/v1/ops/status"
             if req.method != Method::GET && req.method != Method::HEAD =>
         {
             Err(Problem::method_not_allowed().into())
         }
         "/v1/inventory" => inventory::handle(state, req).await,
+        "/v1/me" => me::handle(state, req).await,
         "/v1/status" => status::liveness(state, req).await,
         "/v1/ops/status" => status::operator(state, req).await,
         _ => Err(Problem::not_found("no such route").into()),

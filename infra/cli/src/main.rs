@@ -87,6 +87,26 @@ enum Command {
         #[arg(long, default_value = "d0000000-0000-4000-8000-00000000d000")]
         user: String,
     },
+    /// The per-user rollout of this backend in the existing app (what `GET /v1/me` answers).
+    /// Without options it prints the current setting. A user stays on the same side as the
+    /// percentage grows (stable bucket per user id).
+    Rollout {
+        /// Share of users on this backend: 0, 10, 50, 100 or any value in between.
+        #[arg(long, value_parser = clap::value_parser!(u8).range(0..=100))]
+        percent: Option<u8>,
+        /// Always on this backend (repeatable).
+        #[arg(long = "allow")]
+        allow: Vec<uuid::Uuid>,
+        /// Off the allow-list again (repeatable).
+        #[arg(long = "disallow")]
+        disallow: Vec<uuid::Uuid>,
+        /// `on` sends everyone back to the app's own sync at once; `off` restores the rollout.
+        #[arg(long, value_parser = ["on", "off"])]
+        kill_switch: Option<String>,
+        /// Print which side this user is on, and their bucket.
+        #[arg(long)]
+        user: Option<uuid::Uuid>,
+    },
     /// The local SQS event source: feed queued messages to the worker until the queue is idle.
     RunQueue {
         /// Lambda Invoke API URL of the worker (e.g. cargo lambda watch's
@@ -200,6 +220,46 @@ async fn main() -> anyhow::Result<()> {
             let pool = settings.pool(1)?;
             shared::marketplaces::stockx::tokens::reconsent(&pool, &token).await?;
             println!("StockX refresh token stored; StockX is enabled");
+        }
+        Command::Rollout {
+            percent,
+            allow,
+            disallow,
+            kill_switch,
+            user,
+        } => {
+            use shared::core::rollout::{bucket, Rollout};
+            let client = settings.connect().await?;
+            let mut r = Rollout::load(&client).await?;
+            let changed = percent.is_some()
+                || !allow.is_empty()
+                || !disallow.is_empty()
+                || kill_switch.is_some();
+            if let Some(p) = percent {
+                r.percent = p;
+            }
+            for u in allow {
+                if !r.allow_list.contains(&u) {
+                    r.allow_list.push(u);
+                }
+            }
+            r.allow_list.retain(|u| !disallow.contains(u));
+            if let Some(k) = kill_switch {
+                r.kill_switch = k == "on";
+            }
+            if changed {
+                r.save(&client).await?;
+            }
+            println!(
+                "rollout: {} % of users on this backend, {} allow-listed, kill switch {}",
+                r.percent,
+                r.allow_list.len(),
+                if r.kill_switch { "ON" } else { "off" }
+            );
+            if let Some(u) = user {
+                let (backend, reason) = r.decide(u);
+                println!("user {u}: bucket {}, {backend:?} ({reason:?})", bucket(u));
+            }
         }
         Command::DemoUser { user } => {
             let user: uuid::Uuid = user.parse().context("--user must be a UUID")?;

@@ -110,6 +110,7 @@ fn every_documented_route_is_served_and_the_document_is_3_1() {
         paths,
         [
             "/v1/inventory",
+            "/v1/me",
             "/v1/ops/status",
             "/v1/products",
             "/v1/products/{style_code}",

@@ -1,15 +1,5 @@
--- The seller's settings (the app's user_settings, or our fee_profiles on a standalone install),
--- else the install's defaults.
-WITH own AS (
-  SELECT region, currency, stockx_seller_level, alias_commission_bps, alias_seller_fee_minor,
-         alias_cashout_bps, false AS is_default
-  FROM market.seller_settings WHERE user_id = $1
-), prof AS (
-  SELECT * FROM own
-  UNION ALL
-  SELECT region, currency, stockx_seller_level, alias_commission_bps, NULL::bigint, NULL::integer, true
-  FROM market.seller_defaults WHERE NOT EXISTS (SELECT 1 FROM own)
-), items AS (
+-- Preceded by `WITH` and the seller_profile.sql CTEs (`own`, `prof`); see READ_SQL.
+items AS (
   SELECT i.id, i.style_id, i.size, i.size_unit, i.purchase_price::text AS purchase_price,
          i.purchase_currency, i.purchase_date, i.condition, i.status, i.created_at,
          regexp_replace(upper(i.style_id), '[^A-Z0-9]', '', 'g') AS key,

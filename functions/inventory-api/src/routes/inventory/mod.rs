@@ -23,7 +23,6 @@ use shared::api::{ApiRequest, CachePolicy, JsonResponse};
 use shared::core::db::Type;
 use shared::core::domain::{percent, Currency, Region};
 use shared::core::tier::Tier;
-use shared::valuation::fees::FeeProfile;
 use shared::valuation::fx::{Converter, RateTable};
 use tokio_postgres::types::ToSql;
 
@@ -44,7 +43,12 @@ const AS_OWNER_SQL: &str =
     "SELECT set_config('role', 'none', true), set_config('request.jwt.claims', '', true), \
      set_config('request.jwt.claim.sub', '', true)";
 
-const READ_SQL: &str = include_str!("../../sql/inventory_read.sql");
+const READ_SQL: &str = concat!(
+    "WITH ",
+    include_str!("../../sql/seller_profile.sql"),
+    ",\n",
+    include_str!("../../sql/inventory_read.sql")
+);
 
 const ENQUEUE_SQL: &str = include_str!("../../sql/inventory_enqueue.sql");
 
@@ -147,30 +151,7 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
         }
     }
 
-    let (profile, is_default) = match &read.profile {
-        Some(p) => {
-            // Unset fee columns fall back to the fee schedule: the one place defaults live.
-            let region = p.region.parse().unwrap_or(Region::US);
-            let defaults = FeeProfile::default_for(region, &state.fees);
-            let bps = |v: Option<i32>, d: u32| v.and_then(|v| u32::try_from(v).ok()).unwrap_or(d);
-            (
-                FeeProfile {
-                    region,
-                    currency: p.currency.parse().unwrap_or(defaults.currency),
-                    stockx_seller_level: u8::try_from(p.stockx_seller_level)
-                        .unwrap_or(defaults.stockx_seller_level),
-                    alias_commission_bps: bps(
-                        p.alias_commission_bps,
-                        defaults.alias_commission_bps,
-                    ),
-                    alias_seller_fee_minor: p.alias_seller_fee_minor,
-                    alias_cashout_bps: bps(p.alias_cashout_bps, defaults.alias_cashout_bps),
-                },
-                p.is_default,
-            )
-        }
-        None => (FeeProfile::default_for(Region::US, &state.fees), true),
-    };
+    let (profile, is_default) = crate::profile::resolve(read.profile.as_ref(), &state.fees);
     let market = market_param.unwrap_or(profile.region);
     let currency = currency_param.unwrap_or(profile.currency);
     let mut conv = Converter::new(currency, RateTable::from_rows(&read.fx));

@@ -12,19 +12,6 @@ use uuid::Uuid;
 use shared::core::sizes::matching::RunSize;
 
 #[derive(Debug, Deserialize)]
-pub(super) struct ProfileRow {
-    pub(super) region: String,
-    pub(super) currency: String,
-    pub(super) stockx_seller_level: i16,
-    /// `NULL`: the deployment's default from the fee schedule.
-    pub(super) alias_commission_bps: Option<i32>,
-    pub(super) alias_seller_fee_minor: Option<i64>,
-    pub(super) alias_cashout_bps: Option<i32>,
-    /// No settings row: the install's defaults.
-    pub(super) is_default: bool,
-}
-
-#[derive(Debug, Deserialize)]
 pub(super) struct ItemRow {
     pub(super) id: Uuid,
     pub(super) style_id: String,
@@ -89,7 +76,7 @@ pub(super) struct PriceRow {
 
 #[derive(Debug, Deserialize)]
 pub(super) struct ReadRow {
-    pub(super) profile: Option<ProfileRow>,
+    pub(super) profile: Option<crate::profile::ProfileRow>,
     pub(super) items: Vec<ItemRow>,
     pub(super) products: Vec<ProductRow>,
     pub(super) variants: Vec<VariantRow>,

@@ -1,0 +1,12 @@
+-- The seller's settings (the app's user_settings, or our fee_profiles on a standalone install),
+-- else the install's defaults.
+own AS (
+  SELECT region, currency, stockx_seller_level, alias_commission_bps, alias_seller_fee_minor,
+         alias_cashout_bps, false AS is_default
+  FROM market.seller_settings WHERE user_id = $1
+), prof AS (
+  SELECT * FROM own
+  UNION ALL
+  SELECT region, currency, stockx_seller_level, alias_commission_bps, NULL::bigint, NULL::integer, true
+  FROM market.seller_defaults WHERE NOT EXISTS (SELECT 1 FROM own)
+)
