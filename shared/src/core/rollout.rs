@@ -120,10 +120,7 @@ mod tests {
                     kill_switch: false,
                 };
                 let is_in = r.decide(user).0 == Backend::Market;
-                assert!(
-                    !was_in || is_in,
-                    "{user} left the rollout at {percent} %"
-                );
+                assert!(!was_in || is_in, "{user} left the rollout at {percent} %");
                 was_in = is_in;
             }
             assert!(was_in, "everyone is in at 100 %");

@@ -273,9 +273,17 @@ fn apis_are_function_urls_on_a_canary_deployed_alias() {
         let p = &function(&t, binary)["Properties"];
         assert_eq!(p["FunctionUrlConfig"]["AuthType"], "NONE", "{binary}");
         assert_eq!(p["AutoPublishAlias"], "live", "{binary}");
-        // CORS from the same parameter for the URL and the function's own CORS_ALLOWED_ORIGINS.
-        let origins_param =
-            ref_of(&p["FunctionUrlConfig"]["Cors"]["AllowOrigins"]).expect("AllowOrigins Ref");
+        // CORS from the same parameter for the URL and the function's own CORS_ALLOWED_ORIGINS;
+        // with origin patterns set, the URL's CORS config is left out and the function answers.
+        let cors_if = &p["FunctionUrlConfig"]["Cors"]["Fn::If"];
+        assert_eq!(cors_if[0], "HasCorsPatterns", "{binary}");
+        assert_eq!(ref_of(&cors_if[1]), Some("AWS::NoValue"), "{binary}");
+        let origins_param = ref_of(&cors_if[2]["AllowOrigins"]).expect("AllowOrigins Ref");
+        assert_eq!(
+            ref_of(&p["Environment"]["Variables"]["CORS_ALLOWED_ORIGIN_PATTERNS"]),
+            Some("CorsOriginPatterns"),
+            "{binary}"
+        );
         let joined = &p["Environment"]["Variables"]["CORS_ALLOWED_ORIGINS"]["Fn::Join"];
         assert_eq!(
             ref_of(&joined[1]),
