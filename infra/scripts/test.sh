@@ -27,3 +27,9 @@ if [ -z "${SKIP_POOLER_PASS:-}" ] && [ "$#" = 0 ]; then
   TEST_POOLER_URL="postgres://postgres@127.0.0.1:6432/postgres" \
     cargo test --locked -p e2e-tests --test sync --test api --test marketplaces
 fi
+
+# The TypeScript client for the app: generated from openapi/openapi.yaml, type-checked, and its
+# node:test suite run against both APIs served locally (needs Node.js 20+ and npm).
+if [ "$#" = 0 ]; then
+  bash "$ROOT/infra/scripts/client-test.sh"
+fi
