@@ -4,7 +4,6 @@
 //! Routes: `GET /v1/inventory` and `GET /v1/me` (Bearer Supabase access token), `GET /v1/status` (public
 //! liveness) and `GET /v1/ops/status` (operators only); `OPTIONS` preflight for each.
 
-mod profile;
 mod queue;
 
 mod routes;

@@ -5,3 +5,4 @@ pub mod fees;
 pub mod fx;
 pub mod outliers;
 pub mod payout;
+pub mod seller;

@@ -620,3 +620,77 @@ async fn each_size_shows_the_instant_payout_at_the_highest_bid() {
     // Size 9 has no bid anywhere.
     assert!(size("9")["instant_payout"].is_null());
 }
+
+#[tokio::test]
+async fn a_signed_in_callers_page_pays_out_with_their_fees_and_stays_private() {
+    let db = TestDb::new().await;
+    let c = db.client().await;
+    seed_market(&c).await;
+    let mut s = state(&db);
+    s.verifier = Some(
+        shared::api::jwt::JwtVerifier::new(Some(api::JWT_SECRET.as_bytes()), None, 30).unwrap(),
+    );
+    let seller = uuid::Uuid::new_v4();
+    // A StockX level 5 seller (7 % transaction fee on StockX's published schedule).
+    api::fee_profile(&c, seller, "US", "USD", 5).await;
+    let auth = format!(
+        "Bearer {}",
+        api::hs256(&api::claims(seller, 3600), api::JWT_SECRET)
+    );
+    let size_ten = |v: &serde_json::Value| {
+        v["sizes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["label"] == "10")
+            .unwrap()
+            .clone()
+    };
+
+    let public = call(&s, "/v1/products/DZ5485-612", "", &[]).await;
+    let v = public.json();
+    assert_eq!(v["fee_profile_source"], "default");
+    assert_eq!(v["fee_profile"]["stockx_seller_level"], 1);
+    assert!(public.header("cache-control").unwrap().contains("public"));
+    // Level 1 at the 224.00 ask: 197.12 (see the first test).
+    assert_eq!(size_ten(&v)["best_payout"]["net_minor"], 19_712);
+
+    let mine = call(
+        &s,
+        "/v1/products/DZ5485-612",
+        "",
+        &[("authorization", &auth)],
+    )
+    .await;
+    assert_eq!(mine.status, 200, "{}", String::from_utf8_lossy(&mine.body));
+    let v = mine.json();
+    api::assert_conforms("ProductPage", &v);
+    assert_eq!(v["fee_profile_source"], "caller");
+    assert_eq!(v["fee_profile"]["stockx_seller_level"], 5);
+    assert!(mine.header("cache-control").unwrap().contains("private"));
+    let ten = size_ten(&v);
+    // 224.00 - 15.68 (7 %) - 6.72 (3 % processing) = 201.60.
+    assert_eq!(ten["best_payout"]["marketplace"], "stockx");
+    assert_eq!(ten["best_payout"]["net_minor"], 20_160);
+    // Selling now to the 200.00 bid: 200.00 - 14.00 - 6.00 = 180.00.
+    assert_eq!(ten["instant_payout"]["net_minor"], 18_000);
+
+    // A forged token reads the public page (the page is public; the token is not trusted).
+    let forged = format!(
+        "Bearer {}",
+        api::hs256(
+            &api::claims(seller, 3600),
+            "not-the-project-secret-0123456789abcdef"
+        )
+    );
+    let v = call(
+        &s,
+        "/v1/products/DZ5485-612",
+        "",
+        &[("authorization", &forged)],
+    )
+    .await
+    .json();
+    assert_eq!(v["fee_profile_source"], "default");
+    assert_eq!(size_ten(&v)["best_payout"]["net_minor"], 19_712);
+}

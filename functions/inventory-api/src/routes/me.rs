@@ -8,19 +8,21 @@ use shared::core::db::{query_bounded, Type};
 use shared::core::domain::Currency;
 use shared::core::rollout::{self, Backend, Reason, Rollout};
 use shared::valuation::fees::FeeProfile;
+use shared::valuation::seller::{self, ProfileRow};
 use uuid::Uuid;
 
-use crate::profile::{self, ProfileRow};
 use crate::{ApiError, State};
 
-const SQL: &str = concat!(
-    "WITH ",
-    include_str!("../sql/seller_profile.sql"),
-    "\nSELECT (SELECT row_to_json(prof) FROM prof),
-       (SELECT json_build_object('percent', percent, 'allow_list', allow_list,
-                                 'kill_switch', kill_switch)
-        FROM market.rollout WHERE id)"
-);
+static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "WITH {}
+         SELECT (SELECT row_to_json(prof) FROM prof),
+                (SELECT json_build_object('percent', percent, 'allow_list', allow_list,
+                                          'kill_switch', kill_switch)
+                 FROM market.rollout WHERE id)",
+        seller::PROFILE_CTES
+    )
+});
 
 #[derive(Debug, serde::Deserialize)]
 struct RolloutRow {
@@ -55,7 +57,7 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
     req.query.clone().finish(&[])?;
     let client = state.client().await?;
     state.count_round_trip();
-    let rows = query_bounded(&client, SQL, &[(&user.user_id, Type::UUID)], state.limits).await?;
+    let rows = query_bounded(&client, &SQL, &[(&user.user_id, Type::UUID)], state.limits).await?;
     drop(client);
     let row = rows
         .first()
@@ -70,7 +72,7 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
     });
     let (backend, reason) = r.decide(user.user_id);
     let (fee_profile, is_default) =
-        profile::resolve(profile_row.as_ref().map(|Json(p)| p), &state.fees);
+        seller::resolve(profile_row.as_ref().map(|Json(p)| p), &state.fees);
     let out = Out {
         user_id: user.user_id,
         rollout: RolloutOut {

@@ -1,21 +1,22 @@
-WITH p AS (
+-- Preceded by `WITH` and the seller-profile CTEs for the caller in $1 (NULL: anonymous); see SQL.
+p AS (
   SELECT id, style_code, brand, name, colorway, gender, release_date, retail_price_minor,
          retail_currency, image_url, tier, last_synced_at
   FROM market.products
-  WHERE style_key = $1
-  ORDER BY (style_code = $2) DESC, id
+  WHERE style_key = $2
+  ORDER BY (style_code = $3) DESC, id
   LIMIT 1
 ), touch AS (
   UPDATE market.products t SET last_viewed_at = now()
   FROM p
-  WHERE $7 AND t.id = p.id AND (t.last_viewed_at IS NULL OR t.last_viewed_at < now() - interval '1 hour')
+  WHERE $8 AND t.id = p.id AND (t.last_viewed_at IS NULL OR t.last_viewed_at < now() - interval '1 hour')
   RETURNING t.id
 ), sv AS (
   SELECT v.id, v.size_system, v.size_value, v.us_m, v.us_w, v.uk, v.eu, v.cm,
-         ($4::text IS NOT NULL AND (
-              (v.size_system = $4 AND v.size_value = $5)
-           OR ($4 = 'uk' AND v.uk = $5) OR ($4 = 'eu' AND v.eu = $5)
-           OR ($4 = 'us_m' AND v.us_m = $5) OR ($4 = 'us_w' AND v.us_w = $5))) AS selected
+         ($5::text IS NOT NULL AND (
+              (v.size_system = $5 AND v.size_value = $6)
+           OR ($5 = 'uk' AND v.uk = $6) OR ($5 = 'eu' AND v.eu = $6)
+           OR ($5 = 'us_m' AND v.us_m = $6) OR ($5 = 'us_w' AND v.us_w = $6))) AS selected
   FROM market.size_variants v JOIN p ON v.product_id = p.id
 ), lp AS (
   -- latest_prices rows are rewritten only when a value changes; the time the marketplace last
@@ -25,12 +26,12 @@ WITH p AS (
   FROM market.latest_prices l JOIN sv ON sv.id = l.variant_id
   LEFT JOIN market.market_observations o
     ON o.product_id = (SELECT id FROM p) AND o.marketplace_id = l.marketplace_id AND o.region = l.region
-  WHERE l.region = $3
+  WHERE l.region = $4
 ), r AS (
   SELECT d.variant_id, sv.selected, d.day, d.marketplace_id, d.currency, d.close_ask_minor,
          d.close_bid_minor, d.last_sale_minor
   FROM market.daily_rollups d JOIN sv ON sv.id = d.variant_id
-  WHERE d.region = $3 AND d.day > (now() AT TIME ZONE 'UTC')::date - $6::int
+  WHERE d.region = $4 AND d.day > (now() AT TIME ZONE 'UTC')::date - $7::int
 ), h AS (
   SELECT day, marketplace_id, currency, min(close_ask_minor) AS ask, max(close_bid_minor) AS bid,
          NULL::bigint AS last_sale
@@ -56,5 +57,6 @@ SELECT json_build_object(
   'size_history', (SELECT coalesce(json_agg(hs ORDER BY day, marketplace_id), '[]') FROM hs),
   'links', (SELECT coalesce(json_agg(links ORDER BY marketplace_id), '[]') FROM links),
   'fx', (SELECT coalesce(json_agg(fx), '[]') FROM fx),
-  'viewed', (SELECT count(*) FROM touch)
+  'viewed', (SELECT count(*) FROM touch),
+  'profile', CASE WHEN $1::uuid IS NULL THEN NULL ELSE (SELECT row_to_json(prof) FROM prof) END
 )

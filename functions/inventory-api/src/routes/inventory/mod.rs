@@ -43,12 +43,14 @@ const AS_OWNER_SQL: &str =
     "SELECT set_config('role', 'none', true), set_config('request.jwt.claims', '', true), \
      set_config('request.jwt.claim.sub', '', true)";
 
-const READ_SQL: &str = concat!(
-    "WITH ",
-    include_str!("../../sql/seller_profile.sql"),
-    ",\n",
-    include_str!("../../sql/inventory_read.sql")
-);
+/// The seller's profile CTEs, then the inventory read.
+static READ_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "WITH {},\n{}",
+        shared::valuation::seller::PROFILE_CTES,
+        include_str!("../../sql/inventory_read.sql")
+    )
+});
 
 const ENQUEUE_SQL: &str = include_str!("../../sql/inventory_enqueue.sql");
 
@@ -111,7 +113,7 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
     let result = futures::try_join!(
         client.batch_execute("BEGIN"),
         client.query_typed(AS_USER_SQL, &as_user),
-        client.query_typed(READ_SQL, &read_params),
+        client.query_typed(&READ_SQL, &read_params),
         client.query_typed(AS_OWNER_SQL, &[]),
         client.query_typed(ENQUEUE_SQL, &enqueue_params),
         client.batch_execute("COMMIT"),
@@ -151,7 +153,8 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
         }
     }
 
-    let (profile, is_default) = crate::profile::resolve(read.profile.as_ref(), &state.fees);
+    let (profile, is_default) =
+        shared::valuation::seller::resolve(read.profile.as_ref(), &state.fees);
     let market = market_param.unwrap_or(profile.region);
     let currency = currency_param.unwrap_or(profile.currency);
     let mut conv = Converter::new(currency, RateTable::from_rows(&read.fx));

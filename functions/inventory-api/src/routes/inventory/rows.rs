@@ -76,7 +76,7 @@ pub(super) struct PriceRow {
 
 #[derive(Debug, Deserialize)]
 pub(super) struct ReadRow {
-    pub(super) profile: Option<crate::profile::ProfileRow>,
+    pub(super) profile: Option<shared::valuation::seller::ProfileRow>,
     pub(super) items: Vec<ItemRow>,
     pub(super) products: Vec<ProductRow>,
     pub(super) variants: Vec<VariantRow>,

@@ -28,7 +28,14 @@ use self::rows::*;
 
 const HISTORY_DAYS: i32 = 30;
 
-const SQL: &str = include_str!("../../sql/page.sql");
+/// The caller's fee-profile CTEs (`$1`, NULL when anonymous), then the page query.
+static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "WITH {},\n{}",
+        shared::valuation::seller::PROFILE_CTES,
+        include_str!("../../sql/page.sql")
+    )
+});
 
 fn norm(s: &Option<String>) -> Option<String> {
     s.as_deref()
@@ -48,20 +55,22 @@ pub async fn handle(
     q.finish(&["market", "currency", "size"])?;
     let (key, normalized) = style?;
 
-    // A view counts towards popularity only from a signed-in user's GET (a HEAD or an anonymous
-    // request reads the page without raising the product's tier).
-    let counts_as_view = req.method == lambda_http::http::Method::GET
-        && state.verifier.as_ref().is_some_and(|v| {
-            req.header("authorization")
-                .is_some_and(|h| v.verify_header(Some(h)).is_ok())
-        });
+    // The page is public. With a valid token it is the caller's: payouts use their fees, and a
+    // GET counts towards the product's popularity (a HEAD or an anonymous request reads the page
+    // without raising its tier). An invalid token reads the public page.
+    let caller = match (&state.verifier, req.header("authorization")) {
+        (Some(v), Some(h)) => v.verify_header(Some(h)).ok().map(|u| u.user_id),
+        _ => None,
+    };
+    let counts_as_view = req.method == lambda_http::http::Method::GET && caller.is_some();
     let client = state.client().await?;
     state.count_round_trip();
     let (system, value) = history::split_size(size);
     let rows = query_bounded(
         &client,
-        SQL,
+        &SQL,
         &[
+            (&caller, Type::UUID),
             (&key, Type::TEXT),
             (&normalized, Type::TEXT),
             (&market.region.code(), Type::TEXT),
@@ -89,7 +98,16 @@ pub async fn handle(
     }
     let now = Utc::now();
     let mut conv = Converter::new(market.currency, RateTable::from_rows(&row.fx));
-    let profile = FeeProfile::default_for(market.region, &state.fees);
+    let (profile, fee_profile_source) = match (caller, row.profile.as_ref()) {
+        (Some(_), Some(p)) => (
+            shared::valuation::seller::resolve(Some(p), &state.fees).0,
+            FeeProfileSource::Caller,
+        ),
+        _ => (
+            FeeProfile::default_for(market.region, &state.fees),
+            FeeProfileSource::Default,
+        ),
+    };
 
     // Prices per size, converted.
     let mut by_variant: BTreeMap<i32, Vec<(SizeMarket, Option<DisplayPayout>)>> = BTreeMap::new();
@@ -319,19 +337,23 @@ pub async fn handle(
             change_30d,
             marketplaces,
         },
+        fee_profile: profile,
+        fee_profile_source,
         sizes,
         history,
         size_history,
         freshness,
     };
     let max_age = state.cadences.cache_seconds(tier, last_synced_at, now);
-    Ok(JsonResponse::new(
-        &out,
-        CachePolicy::Public {
+    // A caller's payouts are theirs alone: never in a shared cache.
+    let policy = match fee_profile_source {
+        FeeProfileSource::Caller => CachePolicy::PrivateRevalidate,
+        FeeProfileSource::Default => CachePolicy::Public {
             max_age,
             stale_while_revalidate: 60,
         },
-    )?)
+    };
+    Ok(JsonResponse::new(&out, policy)?)
 }
 
 /// Change of the product's lowest ask over the history window: first day with an ask to the last.

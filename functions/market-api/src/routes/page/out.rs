@@ -20,10 +20,21 @@ pub(super) struct PageOut {
     pub(super) fx: Option<FxUsage>,
     pub(super) product: ProductOut,
     pub(super) summary: SummaryOut,
+    /// The fees behind every payout on the page.
+    pub(super) fee_profile: shared::valuation::fees::FeeProfile,
+    pub(super) fee_profile_source: FeeProfileSource,
     pub(super) sizes: Vec<SizeOut>,
     pub(super) history: HistoryOut,
     pub(super) size_history: Option<HistoryOut>,
     pub(super) freshness: FreshnessOut,
+}
+
+/// Whose fees the payouts use: the signed-in caller's settings, or the market's defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum FeeProfileSource {
+    Caller,
+    Default,
 }
 
 #[derive(Debug, Serialize)]

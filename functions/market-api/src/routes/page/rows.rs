@@ -61,4 +61,6 @@ pub(super) struct Row {
     pub(super) size_history: Vec<HistRow>,
     pub(super) links: Vec<LinkRow>,
     pub(super) fx: Vec<FxRow>,
+    /// The signed-in caller's fee profile row (null for anonymous requests).
+    pub(super) profile: Option<shared::valuation::seller::ProfileRow>,
 }

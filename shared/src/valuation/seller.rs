@@ -1,26 +1,31 @@
 //! The seller's fee profile: their settings row (the app's `user_settings`, or `fee_profiles` on
-//! a standalone install) read by `sql/seller_profile.sql`, with unset fields taken from the fee
-//! schedule, the one place fee defaults live. Used by `/v1/inventory` and `/v1/me`.
+//! a standalone install, else the install's defaults) read by [`PROFILE_CTES`], with unset fields
+//! taken from the fee schedule, the one place fee defaults live. Used by `/v1/inventory`,
+//! `/v1/me` and, for a signed-in caller, the market page.
 
+/// Two CTEs, `own` and `prof` (one row: the seller's profile or the defaults), for the user id in
+/// `$1`. A query starts `WITH {PROFILE_CTES}, …` and reads `prof`.
+pub const PROFILE_CTES: &str = include_str!("sql/seller_profile.sql");
+
+use crate::core::domain::Region;
+use crate::valuation::fees::{FeeProfile, FeeSchedule};
 use serde::Deserialize;
-use shared::core::domain::Region;
-use shared::valuation::fees::{FeeProfile, FeeSchedule};
 
 #[derive(Debug, Deserialize)]
-pub(crate) struct ProfileRow {
-    pub(crate) region: String,
-    pub(crate) currency: String,
-    pub(crate) stockx_seller_level: i16,
+pub struct ProfileRow {
+    pub region: String,
+    pub currency: String,
+    pub stockx_seller_level: i16,
     /// `NULL`: the deployment's default from the fee schedule.
-    pub(crate) alias_commission_bps: Option<i32>,
-    pub(crate) alias_seller_fee_minor: Option<i64>,
-    pub(crate) alias_cashout_bps: Option<i32>,
+    pub alias_commission_bps: Option<i32>,
+    pub alias_seller_fee_minor: Option<i64>,
+    pub alias_cashout_bps: Option<i32>,
     /// No settings row: the install's defaults.
-    pub(crate) is_default: bool,
+    pub is_default: bool,
 }
 
 /// The profile to value with, and whether it is the install's default (no settings row).
-pub(crate) fn resolve(row: Option<&ProfileRow>, fees: &FeeSchedule) -> (FeeProfile, bool) {
+pub fn resolve(row: Option<&ProfileRow>, fees: &FeeSchedule) -> (FeeProfile, bool) {
     let Some(p) = row else {
         return (FeeProfile::default_for(Region::US, fees), true);
     };
