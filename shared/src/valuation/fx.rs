@@ -35,11 +35,20 @@ pub struct RateTable {
     rates: BTreeMap<Currency, (Decimal, NaiveDate)>,
 }
 
+/// A rate older than this many days is `stale`. The ECB publishes on TARGET business days (about
+/// 16:00 CET). The longest regular gap is Easter: Thursday's rates are the newest until Tuesday's
+/// publication (Good Friday and Easter Monday are TARGET holidays), 5 days; Christmas can give
+/// the same. Anything older means the daily load has failed.
+pub const FX_STALE_AFTER_DAYS: i64 = 5;
+
 /// What a response says about the conversions it made.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FxUsage {
     /// The oldest rate date used (the rates are from that ECB publication or newer).
     pub rate_date: NaiveDate,
+    /// `rate_date` is more than [`FX_STALE_AFTER_DAYS`] days old: the converted amounts use rates
+    /// the ECB has since replaced (the daily load has not run).
+    pub stale: bool,
     pub source: &'static str,
     pub base: Currency,
     /// Rates used, as decimal strings: 1 EUR = value.
@@ -139,9 +148,15 @@ impl FxTracker {
 
     /// `None` when nothing was converted.
     pub fn usage(&self) -> Option<FxUsage> {
+        self.usage_on(chrono::Utc::now().date_naive())
+    }
+
+    /// [`FxTracker::usage`] as seen on `today` (UTC).
+    pub fn usage_on(&self, today: NaiveDate) -> Option<FxUsage> {
         let rate_date = self.used.values().map(|(_, d)| *d).min()?;
         Some(FxUsage {
             rate_date,
+            stale: (today - rate_date).num_days() > FX_STALE_AFTER_DAYS,
             source: "ecb",
             base: Currency::EUR,
             rates: self
@@ -217,6 +232,31 @@ impl Converter {
 mod tests {
     use super::*;
     use std::str::FromStr;
+
+    #[test]
+    fn rates_are_stale_only_past_the_longest_ecb_publication_gap() {
+        // Easter 2026 on the ECB's TARGET calendar: Good Friday 3 April and Easter Monday 6 April
+        // are closing days, so Thursday 2 April's rates stay the newest until Tuesday 7 April.
+        let mut t = FxTracker::default();
+        t.record(Currency::USD, dec("1.08"), day("2026-04-02"));
+        assert!(
+            !t.usage_on(day("2026-04-06")).unwrap().stale,
+            "Easter Monday"
+        );
+        assert!(
+            !t.usage_on(day("2026-04-07")).unwrap().stale,
+            "Tuesday before 16:00 CET"
+        );
+        assert!(
+            t.usage_on(day("2026-04-08")).unwrap().stale,
+            "Tuesday's rates were missed"
+        );
+        // An ordinary weekend: Friday's rates on Monday.
+        let mut w = FxTracker::default();
+        w.record(Currency::GBP, dec("0.86"), day("2026-11-27"));
+        assert!(!w.usage_on(day("2026-11-30")).unwrap().stale);
+        assert!(FxTracker::default().usage_on(day("2026-11-30")).is_none());
+    }
 
     fn dec(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()

@@ -694,3 +694,28 @@ async fn a_signed_in_callers_page_pays_out_with_their_fees_and_stays_private() {
     assert_eq!(v["fee_profile_source"], "default");
     assert_eq!(size_ten(&v)["best_payout"]["net_minor"], 19_712);
 }
+
+#[tokio::test]
+async fn converted_pages_say_when_the_exchange_rates_are_stale() {
+    let db = TestDb::new().await;
+    let c = db.client().await;
+    seed_market(&c).await;
+    let s = state(&db);
+    // Yesterday's ECB rates: fresh.
+    let v = call(&s, "/v1/products/DZ5485-612", "currency=GBP", &[])
+        .await
+        .json();
+    assert_eq!(v["fx"]["stale"], false);
+    // The daily load stopped ten days ago: every converted response says so.
+    c.batch_execute("UPDATE market.fx_rates SET rate_date = rate_date - 9")
+        .await
+        .unwrap();
+    let v = call(&s, "/v1/products/DZ5485-612", "currency=GBP", &[])
+        .await
+        .json();
+    assert_eq!(v["fx"]["stale"], true);
+    api::assert_conforms("ProductPage", &v);
+    // A page that converts nothing has no fx block at all.
+    let v = call(&s, "/v1/products/DZ5485-612", "", &[]).await.json();
+    assert!(v["fx"].is_null());
+}
