@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::config::{parsed, ConfigError};
 
+/// The longest a price counts as live (hours), whatever its tier's cadence.
+pub const LIVE_CAP_HOURS: i64 = 24;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Tier {
@@ -122,6 +125,14 @@ impl Cadences {
             None => true,
             Some(t) => now - t > self.cadence(tier),
         }
+    }
+
+    /// Whether a price observed at `observed` still counts as live for an item of `tier`: within
+    /// the tier's cadence and never older than [`LIVE_CAP_HOURS`]. A cold product is synced weekly,
+    /// but a week-old ask is not what a seller would call live.
+    pub fn is_live(&self, tier: Tier, observed: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+        let window = self.cadence(tier).min(Duration::hours(LIVE_CAP_HOURS));
+        observed.is_some_and(|t| now - t <= window)
     }
 
     /// Seconds a shared cache may keep a page built from data synced at `last_synced`: until the

@@ -610,3 +610,91 @@ async fn each_platform_shows_net_at_ask_instant_payout_at_bid_and_their_fees() {
     assert_eq!(it["best_payout"]["marketplace"], "stockx");
     assert_eq!(it["better_by_minor"], 1_305);
 }
+
+#[tokio::test]
+async fn an_item_is_live_only_while_every_quote_it_is_valued_on_is_fresh() {
+    let db = TestDb::new().await;
+    let c = db.client().await;
+    let f = seed_market(&c).await;
+    let user = Uuid::new_v4();
+    let jordan = api::Item::new(user, "DZ5485-612", "10")
+        .cost("180.00", "USD")
+        .insert(&c)
+        .await;
+    let cold = api::Item::new(user, "FZ5000-100", "10")
+        .cost("100.00", "USD")
+        .insert(&c)
+        .await;
+    let dunk10: i32 = c
+        .query_one(
+            "SELECT id FROM market.size_variants WHERE product_id = $1 AND us_m = 10",
+            &[&f.dunk_cold],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let now = chrono::Utc::now();
+    // The cold product (synced weekly) has an ask observed 20 hours ago.
+    api::Price::new(dunk10, 1, now - chrono::Duration::hours(20))
+        .ask(12_000)
+        .insert(&c)
+        .await;
+    let s = state(&db);
+
+    let v = inventory(&s, user, "").await.json();
+    assert_eq!(item(&v, jordan)["price_source"], "live");
+    assert_eq!(
+        item(&v, cold)["price_source"],
+        "live",
+        "20 h: inside the 24 h cap"
+    );
+
+    // StockX's quote for the Jordan (hot: 6 h cadence) is three days old; Alias's is fresh.
+    let three_days_ago = now - chrono::Duration::days(3);
+    c.execute(
+        "UPDATE market.latest_prices SET observed_at = $2, changed_at = $2
+         WHERE variant_id = $1 AND marketplace_id = 1 AND region = 'US'",
+        &[&f.jordan_size("10"), &three_days_ago],
+    )
+    .await
+    .unwrap();
+    // The cold product's ask is now 30 hours old: within its weekly cadence, past the cap.
+    c.execute(
+        "UPDATE market.latest_prices
+         SET observed_at = now() - interval '30 hours', changed_at = now() - interval '30 hours'
+         WHERE variant_id = $1",
+        &[&dunk10],
+    )
+    .await
+    .unwrap();
+    let v = inventory(&s, user, "").await.json();
+    let j = item(&v, jordan);
+    assert_eq!(
+        (
+            j["price_source"].as_str(),
+            j["reason"].as_str(),
+            j["stale"].as_bool()
+        ),
+        (Some("last_known"), Some("stale"), Some(true)),
+        "a fresh Alias quote does not make the old StockX quote live: {j}"
+    );
+    let as_of: chrono::DateTime<chrono::Utc> = j["as_of"].as_str().unwrap().parse().unwrap();
+    assert!(
+        (as_of - three_days_ago).num_seconds().abs() < 2,
+        "as_of is the oldest quote used"
+    );
+    let quotes = j["marketplaces"].as_array().unwrap();
+    let stockx: chrono::DateTime<chrono::Utc> =
+        quotes[0]["observed_at"].as_str().unwrap().parse().unwrap();
+    let alias: chrono::DateTime<chrono::Utc> =
+        quotes[1]["observed_at"].as_str().unwrap().parse().unwrap();
+    assert!(
+        alias - stockx > chrono::Duration::days(2),
+        "each quote keeps its own time"
+    );
+    let k = item(&v, cold);
+    assert_eq!(
+        (k["price_source"].as_str(), k["reason"].as_str()),
+        (Some("last_known"), Some("stale"))
+    );
+}

@@ -170,8 +170,22 @@ impl Valuer<'_> {
             quotes.push((m, cur, r, usable_ask.is_some()));
         }
         out.marketplaces.sort_by_key(|m| m.marketplace);
-        out.as_of = rows.iter().map(|r| r.observed_at).max();
-        out.stale = state.cadences.is_stale(tier, out.as_of, now);
+        // The item is as fresh as the oldest quote its value rests on: the usable asks, or (with
+        // none) the quotes whose last sale or bid stand in. Every quote also carries its own
+        // `observed_at` in `marketplaces`.
+        out.as_of = quotes
+            .iter()
+            .filter(|(_, _, r, usable)| {
+                if any_ask {
+                    *usable
+                } else {
+                    r.last_sale_minor.is_some() || r.bid_minor.is_some()
+                }
+            })
+            .map(|(_, _, r, _)| r.observed_at)
+            .min()
+            .or_else(|| rows.iter().map(|r| r.observed_at).max());
+        out.stale = !state.cadences.is_live(tier, out.as_of, now);
 
         // Per platform: net at the lowest ask and the instant payout at the highest bid, each with
         // its fee breakdown; instant profit against the cost; spread between the two nets. The
