@@ -28,6 +28,8 @@ pub struct SnapshotWrite {
     pub rollups_written: i64,
     /// Quotes whose variant id is not linked to any of our sizes.
     pub unmapped: i64,
+    /// Latest prices removed because their size is no longer linked on this marketplace.
+    pub unlinked_cleared: i64,
 }
 
 impl SnapshotWrite {
@@ -87,6 +89,17 @@ pub async fn write_snapshot<C: GenericClient>(
                  changed_at = EXCLUDED.changed_at
                WHERE lp.observed_at < EXCLUDED.observed_at
                RETURNING 1
+             ), unlinked AS (
+               -- A size whose link to this marketplace is gone (remapped, or the marketplace
+               -- dropped it) has no price here any more: its old row would otherwise be shown
+               -- forever, with the product's fresh observation time.
+               DELETE FROM market.latest_prices lp
+               USING market.size_variants sv
+               WHERE lp.variant_id = sv.id AND sv.product_id = $5
+                 AND lp.marketplace_id = $6 AND lp.region = $7 AND lp.observed_at < $9
+                 AND NOT EXISTS (SELECT 1 FROM market.variant_links vl
+                                 WHERE vl.variant_id = lp.variant_id AND vl.marketplace_id = $6)
+               RETURNING 1
              ), history AS (
                INSERT INTO market.price_history
                  (variant_id, marketplace_id, region, captured_at, currency, ask_minor, bid_minor, last_sale_minor)
@@ -131,7 +144,8 @@ pub async fn write_snapshot<C: GenericClient>(
                     (SELECT count(*) FROM latest),
                     (SELECT count(*) FROM history),
                     (SELECT count(*) FROM rollup),
-                    coalesce((SELECT sizes_unmapped FROM observation), 0)::int8",
+                    coalesce((SELECT sizes_unmapped FROM observation), 0)::int8,
+                    (SELECT count(*) FROM unlinked)",
             &[
                 (&ext, Type::TEXT_ARRAY),
                 (&ask, Type::INT8_ARRAY),
@@ -153,6 +167,7 @@ pub async fn write_snapshot<C: GenericClient>(
         history_written: r.get(3),
         rollups_written: r.get(4),
         unmapped: r.get(5),
+        unlinked_cleared: r.get(6),
     })
 }
 

@@ -333,3 +333,52 @@ async fn a_run_left_running_by_a_dead_invocation_is_closed_by_the_next_tick() {
     };
     assert_eq!((running, abandoned), (0, 1));
 }
+
+#[tokio::test]
+async fn a_size_that_loses_its_link_loses_its_price() {
+    let db = TestDb::new().await;
+    let c = db.client().await;
+    let product = product_with_linked_size(&c).await;
+    c.batch_execute("SELECT market.ensure_price_history_partitions()")
+        .await
+        .unwrap();
+    let now = Utc::now();
+    let first = store::write_snapshot(
+        &c,
+        product,
+        &snapshot(now - ChronoDuration::hours(2), 20000),
+    )
+    .await
+    .unwrap();
+    assert_eq!((first.latest_written, first.unlinked_cleared), (1, 0));
+    // The marketplace's size list no longer has our US 10 (a remap dropped the link).
+    c.batch_execute("DELETE FROM market.variant_links")
+        .await
+        .unwrap();
+    let later = store::write_snapshot(&c, product, &snapshot(now, 20000))
+        .await
+        .unwrap();
+    assert_eq!(later.unlinked_cleared, 1);
+    let left: i64 = c
+        .query_one("SELECT count(*) FROM market.latest_prices", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0, "no price is shown for a size we no longer map");
+    // The history keeps what was observed while the link existed.
+    let history: i64 = c
+        .query_one("SELECT count(*) FROM market.price_history", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(history, 1);
+    // Replaying the older snapshot does not bring it back.
+    let replay = store::write_snapshot(
+        &c,
+        product,
+        &snapshot(now - ChronoDuration::hours(2), 20000),
+    )
+    .await
+    .unwrap();
+    assert_eq!((replay.latest_written, replay.unlinked_cleared), (0, 0));
+}
