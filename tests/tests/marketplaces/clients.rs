@@ -568,3 +568,67 @@ async fn disabled_marketplace_answers_disabled() {
         .unwrap_err();
     assert_eq!(err.kind(), "disabled");
 }
+
+#[tokio::test]
+async fn a_rotation_stored_late_by_another_instance_is_used_instead_of_asking_for_consent() {
+    let s = setup().await;
+    let p = s.sandbox.plain_product();
+    let c = &s.sandbox.running.app.cfg;
+    // "Instance A" spends the initial refresh token at StockX, which rotates it, but A's database
+    // write comes late (its connection was cut mid-transaction and it stores again).
+    let grant: serde_json::Value = reqwest::Client::new()
+        .post(s.sandbox.url("/oauth/token"))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", c.client_id.as_str()),
+            ("client_secret", c.client_secret.as_str()),
+            ("audience", "gateway.stockx.com"),
+            ("refresh_token", c.initial_refresh_token.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rotated = grant["refresh_token"].as_str().unwrap().to_string();
+    let access = grant["access_token"].as_str().unwrap().to_string();
+    let pool = s.db.pool();
+    let late = tokio::spawn({
+        let (rotated, access) = (rotated.clone(), access.clone());
+        async move {
+            tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+            pool.get()
+                .await
+                .unwrap()
+                .execute(
+                    "UPDATE market.marketplace_credentials
+                     SET refresh_token = $1, access_token = $2,
+                         access_token_expires_at = now() + interval '1 hour'
+                     WHERE marketplace_id = 1",
+                    &[&rotated, &access],
+                )
+                .await
+                .unwrap()
+        }
+    });
+    // "Instance B" needs a token now: StockX rejects the spent token, and B waits for A's store
+    // instead of declaring that a human must re-consent.
+    s.clients
+        .market_data(Marketplace::StockX, &p.stockx_id, Region::US)
+        .await
+        .expect("B uses the token A stored");
+    assert_eq!(late.await.unwrap(), 1);
+    let status = credential_status(&s.db.pool(), Marketplace::StockX)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        !status.needs_reauth,
+        "no re-consent for a rotation in flight"
+    );
+    assert_eq!(
+        stored_refresh_token(&s.db).await.as_deref(),
+        Some(rotated.as_str())
+    );
+}

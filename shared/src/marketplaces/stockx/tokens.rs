@@ -54,11 +54,32 @@ SET access_token = $2,
     updated_at = clock_timestamp()
 WHERE marketplace_id = $1";
 
+/// Marks re-consent needed, unless the refresh token changed since `$3` was spent (another
+/// instance rotated it, or a human re-consented): then there is nothing to mark.
 const REAUTH_SQL: &str = "
 UPDATE market.marketplace_credentials
 SET needs_reauth = true, reauth_reason = $2, access_token = NULL, access_token_expires_at = NULL,
     updated_at = clock_timestamp()
-WHERE marketplace_id = $1";
+WHERE marketplace_id = $1 AND refresh_token IS NOT DISTINCT FROM $3";
+
+/// STORE_SQL outside the refresh transaction (which was lost), as compare-and-set on the refresh
+/// token spent (`$5`): a token stored since then (a re-consent) is never overwritten.
+const STORE_AFTER_LOSS_SQL: &str = "
+UPDATE market.marketplace_credentials
+SET access_token = $2,
+    access_token_expires_at = clock_timestamp() + $3 * interval '1 second',
+    rotated_at = CASE WHEN $4::text IS NOT NULL AND $4::text IS DISTINCT FROM refresh_token
+                      THEN clock_timestamp() ELSE rotated_at END,
+    refresh_token = coalesce($4::text, refresh_token),
+    needs_reauth = false, reauth_reason = NULL,
+    updated_at = clock_timestamp()
+WHERE marketplace_id = $1 AND refresh_token IS NOT DISTINCT FROM $5";
+
+/// After `invalid_grant`, how long to watch for another instance storing a rotated refresh token
+/// (one whose refresh transaction was cut off retries its store) before asking for a human.
+const ROTATION_GRACE: Duration = Duration::from_secs(3);
+/// Attempts, on fresh connections, to store a refreshed token whose transaction was lost.
+const STORE_ATTEMPTS: u32 = 5;
 
 const RECONSENT_SQL: &str = "
 INSERT INTO market.marketplace_credentials (marketplace_id, refresh_token) VALUES ($1, $2)
@@ -69,6 +90,13 @@ SET refresh_token = EXCLUDED.refresh_token, access_token = NULL, access_token_ex
 struct Cached {
     token: Secret,
     refresh_at: Instant,
+}
+
+/// Outcome of one refresh attempt.
+enum Refreshed {
+    Token(Secret, Duration),
+    /// The refresh token we spent was replaced by another instance meanwhile: try again.
+    Superseded,
 }
 
 /// Outcome of one call to the token endpoint.
@@ -214,6 +242,21 @@ impl StockxTokens {
         &self,
         rejected: Option<&Secret>,
     ) -> Result<(Secret, Duration), ProviderError> {
+        match self.refresh_once(rejected).await? {
+            Refreshed::Token(token, valid_for) => Ok((token, valid_for)),
+            // Another instance stored a newer refresh token while ours was being rejected:
+            // start over with it (once; a second rejection is final).
+            Refreshed::Superseded => match self.refresh_once(rejected).await? {
+                Refreshed::Token(token, valid_for) => Ok((token, valid_for)),
+                Refreshed::Superseded => Err(ProviderError::Auth {
+                    marketplace: M,
+                    detail: "refresh token rejected twice while others rotated it".into(),
+                }),
+            },
+        }
+    }
+
+    async fn refresh_once(&self, rejected: Option<&Secret>) -> Result<Refreshed, ProviderError> {
         self.seed().await?;
         let mut client = self.conn().await?;
         let tx = client
@@ -238,7 +281,7 @@ impl StockxTokens {
         if let Some((token, valid_for)) = stored.fresh() {
             if rejected != Some(&token) {
                 tx.commit().await.map_err(|e| ProviderError::db(M, e))?;
-                return Ok((token, valid_for));
+                return Ok(Refreshed::Token(token, valid_for));
             }
         }
         let Some(refresh_token) = stored.refresh_token.clone().filter(|t| !t.is_empty()) else {
@@ -255,21 +298,32 @@ impl StockxTokens {
                     .filter(|s| *s > 0)
                     .unwrap_or(DEFAULT_EXPIRES_IN);
                 let new_refresh = tok.refresh_token.clone().filter(|t| !t.is_empty());
-                tx.query_typed(
-                    STORE_SQL,
-                    &[
-                        (&M.id(), Type::INT2),
-                        (&tok.access_token, Type::TEXT),
-                        (&expires_in, Type::INT8),
-                        (&new_refresh, Type::TEXT),
-                    ],
-                )
-                .await
-                .map_err(|e| ProviderError::db(M, e))?;
-                if let Err(e) = tx.commit().await {
-                    // The provider may already have invalidated the old refresh token.
-                    tracing::error!(error = %e, "StockX token refreshed but could not be stored");
-                    return Err(ProviderError::db(M, e));
+                let stored = async {
+                    tx.query_typed(
+                        STORE_SQL,
+                        &[
+                            (&M.id(), Type::INT2),
+                            (&tok.access_token, Type::TEXT),
+                            (&expires_in, Type::INT8),
+                            (&new_refresh, Type::TEXT),
+                        ],
+                    )
+                    .await?;
+                    tx.commit().await
+                }
+                .await;
+                if let Err(e) = stored {
+                    // StockX has already rotated the refresh token: losing the new one would
+                    // need a human. Store it again on a fresh connection.
+                    tracing::warn!(error = %e, "StockX token refreshed but its transaction was lost; storing it again");
+                    drop(client);
+                    self.store_after_loss(
+                        &refresh_token,
+                        &tok.access_token,
+                        expires_in,
+                        &new_refresh,
+                    )
+                    .await?;
                 }
                 tracing::info!(
                     expires_in,
@@ -279,14 +333,33 @@ impl StockxTokens {
                 let lifetime = Duration::from_secs(expires_in as u64);
                 // A token shorter-lived than the margin is still used once rather than looping.
                 let valid_for = lifetime.saturating_sub(REFRESH_MARGIN).max(lifetime / 2);
-                Ok((Secret::new(tok.access_token), valid_for))
+                Ok(Refreshed::Token(Secret::new(tok.access_token), valid_for))
             }
             Grant::InvalidGrant(description) => {
+                // Release the lock, then give an instance whose refresh was cut off after StockX
+                // rotated the token the time to store it: the rejection may only mean that.
+                drop(tx);
+                drop(client);
+                if self.rotated_since(&refresh_token, ROTATION_GRACE).await? {
+                    return Ok(Refreshed::Superseded);
+                }
                 let reason = format!("refresh token rejected (invalid_grant: {description})");
-                tx.query_typed(REAUTH_SQL, &[(&M.id(), Type::INT2), (&reason, Type::TEXT)])
+                let marked = self
+                    .conn()
+                    .await?
+                    .execute_typed(
+                        REAUTH_SQL,
+                        &[
+                            (&M.id(), Type::INT2),
+                            (&reason, Type::TEXT),
+                            (&refresh_token, Type::TEXT),
+                        ],
+                    )
                     .await
                     .map_err(|e| ProviderError::db(M, e))?;
-                tx.commit().await.map_err(|e| ProviderError::db(M, e))?;
+                if marked == 0 {
+                    return Ok(Refreshed::Superseded);
+                }
                 tracing::error!(
                     marketplace = "stockx",
                     reason = %reason,
@@ -297,6 +370,70 @@ impl StockxTokens {
                     detail: reason,
                 })
             }
+        }
+    }
+
+    /// Stores a refreshed token whose refresh transaction was lost, retrying on fresh connections.
+    async fn store_after_loss(
+        &self,
+        spent: &str,
+        access_token: &str,
+        expires_in: i64,
+        new_refresh: &Option<String>,
+    ) -> Result<(), ProviderError> {
+        let mut last = None;
+        for attempt in 0..STORE_ATTEMPTS {
+            if attempt > 0 {
+                tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
+            }
+            let result = match self.conn().await {
+                Ok(c) => c
+                    .execute_typed(
+                        STORE_AFTER_LOSS_SQL,
+                        &[
+                            (&M.id(), Type::INT2),
+                            (&access_token, Type::TEXT),
+                            (&expires_in, Type::INT8),
+                            (new_refresh, Type::TEXT),
+                            (&spent, Type::TEXT),
+                        ],
+                    )
+                    .await
+                    .map_err(|e| ProviderError::db(M, e)),
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(_) => return Ok(()),
+                Err(e) => last = Some(e),
+            }
+        }
+        tracing::error!(
+            "StockX token refreshed but could not be stored; a re-consent may be needed"
+        );
+        Err(last.unwrap_or_else(|| ProviderError::Disabled {
+            marketplace: M,
+            reason: "refreshed StockX token could not be stored".into(),
+        }))
+    }
+
+    /// Whether the stored refresh token stops being `spent` within `grace`.
+    async fn rotated_since(&self, spent: &str, grace: Duration) -> Result<bool, ProviderError> {
+        let until = Instant::now() + grace;
+        loop {
+            let client = self.conn().await?;
+            let rows = client
+                .query_typed(LOAD_SQL, &[(&M.id(), Type::INT2)])
+                .await
+                .map_err(|e| ProviderError::db(M, e))?;
+            drop(client);
+            let current = rows.first().and_then(|r| r.get::<_, Option<String>>(4));
+            if current.as_deref() != Some(spent) {
+                return Ok(true);
+            }
+            if Instant::now() >= until {
+                return Ok(false);
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
 
