@@ -9,6 +9,19 @@ mkdir -p "$LOCAL_DIR"
 
 log() { printf '==> %s\n' "$*" >&2; }
 
+# Servers this script started (ensure_sqs, ensure_pgbouncer): `name:pid` or `name:pidfile`.
+# stop_started_services stops them; servers that were already running are left alone.
+STARTED_SERVICES=()
+stop_started_services() {
+  local entry name ref pid
+  for entry in "${STARTED_SERVICES[@]}"; do
+    name="${entry%%:*}"; ref="${entry#*:}"
+    if [ -f "$ref" ]; then pid="$(cat "$ref" 2>/dev/null || true)"; else pid="$ref"; fi
+    if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then log "stopped $name (pid $pid), which this run started"; fi
+  done
+  STARTED_SERVICES=()
+}
+
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
 }
@@ -95,6 +108,7 @@ ensure_sqs() {
   log "starting moto SQS server on 127.0.0.1:$port"
   nohup moto_server -H 127.0.0.1 -p "$port" >"$LOCAL_DIR/moto.log" 2>&1 &
   echo $! >"$LOCAL_DIR/moto.pid"
+  STARTED_SERVICES+=("moto:$!")
   for _ in $(seq 1 50); do sqs_answers && return 0; sleep 0.2; done
   log "moto server did not start; see $LOCAL_DIR/moto.log"; return 1
 }
@@ -132,6 +146,7 @@ INI
   if [ "$(id -u)" = 0 ]; then run_as=(runuser -u postgres --); chown -R postgres "$dir"; fi
   log "starting PgBouncer (transaction mode) on 127.0.0.1:$port"
   "${run_as[@]}" "$bin" -d "$dir/pgbouncer.ini"
+  STARTED_SERVICES+=("pgbouncer:$dir/pgbouncer.pid")
   for _ in $(seq 1 50); do pg_answers "postgres://postgres@127.0.0.1:$port/postgres" && return 0; sleep 0.2; done
   log "PgBouncer did not start; see $dir/pgbouncer.log"; return 1
 }

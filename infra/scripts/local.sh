@@ -100,4 +100,5 @@ log "  market-api:    http://127.0.0.1:8080/v1/products?q=jordan  and  /v1/produ
 log "  inventory-api: http://127.0.0.1:8081/v1/status"
 log "  the demo seller's inventory (token in $LOCAL_DIR/demo-token, valid one day):"
 log "    curl -H \"Authorization: Bearer \$(cat $LOCAL_DIR/demo-token)\" http://127.0.0.1:8081/v1/inventory"
+log "    curl -H \"Authorization: Bearer \$(cat $LOCAL_DIR/demo-token)\" http://127.0.0.1:8081/v1/me"
 "$BIN/market" serve-apis --market-addr 127.0.0.1:8080 --inventory-addr 127.0.0.1:8081

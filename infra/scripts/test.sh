@@ -7,6 +7,9 @@ cd "$ROOT"
 
 ensure_postgres
 ensure_venv
+# The SQS server and PgBouncer this run starts are stopped when it ends (ones already running are
+# reused and left running). KEEP_SERVICES=1 leaves them up for the next run.
+[ -n "${KEEP_SERVICES:-}" ] || trap stop_started_services EXIT
 # The deployment template (AWS SAM) must lint clean; cfn-lint is pinned in infra/requirements.txt.
 cfn-lint template.yaml
 ensure_sqs 4566
