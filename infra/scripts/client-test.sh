@@ -14,7 +14,7 @@ MARKET_PORT="${CLIENT_TEST_MARKET_PORT:-18180}"
 INVENTORY_PORT="${CLIENT_TEST_INVENTORY_PORT:-18181}"
 CLIENT_DIR="$ROOT/openapi/typescript-client"
 
-command -v npm >/dev/null 2>&1 || { echo "Node.js 20+ and npm are required (apt-get install nodejs npm)" >&2; exit 1; }
+command -v npm >/dev/null 2>&1 || apt_install nodejs npm
 ensure_postgres
 
 log "building market-cli"
