@@ -132,7 +132,9 @@ async fn every_item_has_a_price_or_a_reason_and_totals_add_up() {
     assert_eq!(l["price_source"], "live");
     assert!(l["reason"].is_null());
     assert_eq!(l["cost_minor"], 18_000);
-    assert_eq!(l["market_value_minor"], 21_500);
+    // Market value is the ask behind the best payout: StockX's 224.00 (Alias asks 215.00 but
+    // pays less), so the value is never below the payout next to it.
+    assert_eq!(l["market_value_minor"], 22_400);
     assert_eq!(l["best_payout"]["marketplace"], "stockx");
     assert_eq!(l["best_payout"]["net_minor"], 19_712);
     assert_eq!(l["unrealized_profit_minor"], 1_712);
@@ -197,7 +199,7 @@ async fn every_item_has_a_price_or_a_reason_and_totals_add_up() {
         18_000 + 19_147 + 11_000 + 9_000 + 10_000 + 15_000
     );
     assert_eq!(t["items_valued"], 4);
-    assert_eq!(t["market_value_minor"], 21_500 + 21_500 + 11_000 + 19_000);
+    assert_eq!(t["market_value_minor"], 22_400 + 22_400 + 11_000 + 19_000);
     let profit: i64 = items
         .iter()
         .filter_map(|i| i["unrealized_profit_minor"].as_i64())
@@ -256,7 +258,8 @@ async fn fee_profile_sets_market_currency_and_level() {
     // = 138.88 GBP. StockX pays more.
     assert_eq!(i["best_payout"]["marketplace"], "stockx");
     assert_eq!(i["best_payout"]["net_minor"], 16_200);
-    assert_eq!(i["market_value_minor"], 16_843);
+    // The value is the StockX ask that pays best, £180.00 (not Alias's $215.00 = £168.43).
+    assert_eq!(i["market_value_minor"], 18_000);
     assert_eq!(v["fx"]["rate_date"], f.fx_date.to_string());
     // ?currency overrides the profile's currency.
     let usd = inventory(&s, a, "currency=USD").await.json();

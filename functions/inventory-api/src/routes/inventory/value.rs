@@ -239,7 +239,16 @@ impl Valuer<'_> {
         let mut nets: Vec<i64> = payouts.iter().map(|p| p.net_minor).collect();
         nets.sort_unstable_by(|a, b| b.cmp(a));
         out.better_by_minor = (nets.len() > 1).then(|| nets[0] - nets[1]);
-        out.market_value_minor = lowest_ask.or(latest_sale.map(|(_, v)| v)).or(best_bid);
+        // Market value is the price behind the best payout: the lowest usable ask on the
+        // marketplace that pays the most (with no ask, the last sale it was valued at). So the
+        // payout shown next to it is never above it, and both describe one sale. Only with no
+        // payout at all does the lowest ask, last sale or highest bid stand in.
+        out.market_value_minor = out
+            .best_payout
+            .map(|p| p.price_minor)
+            .or(lowest_ask)
+            .or(latest_sale.map(|(_, v)| v))
+            .or(best_bid);
         (out.price_source, out.reason) =
             match (any_ask, out.market_value_minor.is_some(), out.stale) {
                 (true, _, false) => (PriceSource::Live, None),
