@@ -21,18 +21,14 @@ log "building market-cli"
 cargo build -q -p market-cli
 MARKET="$BIN_DIR/market"
 
-admin_url="$DATABASE_URL"
-db="market_client_$$"
-db_url="${admin_url%/*}/$db"
-server_pid=""
 cleanup() {
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-  psql -X -q -d "$admin_url" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+  stop_local_apis
+  drop_scratch_db
 }
 trap cleanup EXIT
 
-log "database $db"
-psql -X -q -d "$admin_url" -c "CREATE DATABASE $db"
+create_scratch_db market_client
+db_url="$SCRATCH_URL"
 export DATABASE_URL="$db_url" RUST_LOG="${RUST_LOG:-warn}" LOG_FORMAT=text
 export SUPABASE_JWT_SECRET="client-test-only-hs256-secret-$(date +%s)-0123456789"
 export CORS_ALLOWED_ORIGINS="https://app.example.com"
@@ -44,14 +40,7 @@ token="$("$MARKET" bench-api --print-token)"
 OPERATOR_USER_IDS="$(python3 -c 'import base64,json,sys; p=sys.argv[1].split(".")[1]; print(json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))["sub"])' "$token")"
 export OPERATOR_USER_IDS
 
-"$MARKET" serve-apis --market-addr "127.0.0.1:$MARKET_PORT" --inventory-addr "127.0.0.1:$INVENTORY_PORT" \
-  --max-secs 900 >"$LOCAL_DIR/client-serve.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 100); do
-  curl -fsS -o /dev/null "http://127.0.0.1:$INVENTORY_PORT/v1/status" 2>/dev/null && break
-  sleep 0.1
-done
-curl -fsS -o /dev/null "http://127.0.0.1:$INVENTORY_PORT/v1/status"
+start_local_apis "$MARKET_PORT" "$INVENTORY_PORT" 900 "$LOCAL_DIR/client-serve.log"
 style="$(psql -X -At -d "$db_url" -c "SELECT p.style_code FROM market.products p
   WHERE EXISTS (SELECT 1 FROM market.size_variants v JOIN market.latest_prices l ON l.variant_id = v.id
                 WHERE v.product_id = p.id) ORDER BY p.id LIMIT 1")"

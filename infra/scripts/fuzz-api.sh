@@ -27,18 +27,14 @@ log "building market-cli"
 cargo build -q -p market-cli
 MARKET="$BIN_DIR/market"
 
-admin_url="$DATABASE_URL"
-db="market_fuzz_$$"
-db_url="${admin_url%/*}/$db"
-server_pid=""
 cleanup() {
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-  psql -X -q -d "$admin_url" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+  stop_local_apis
+  drop_scratch_db
 }
 trap cleanup EXIT
 
-log "database $db"
-psql -X -q -d "$admin_url" -c "CREATE DATABASE $db"
+create_scratch_db market_fuzz
+db_url="$SCRATCH_URL"
 export DATABASE_URL="$db_url" RUST_LOG="${RUST_LOG:-warn}" LOG_FORMAT=text
 export SUPABASE_JWT_SECRET="fuzz-only-hs256-secret-$(date +%s)-0123456789"
 export CORS_ALLOWED_ORIGINS="https://app.example.com"
@@ -47,14 +43,7 @@ export CORS_ALLOWED_ORIGINS="https://app.example.com"
 "$MARKET" bench-api --setup-only --products "$PRODUCTS" --days 14 --items 200 --writers 2
 token="$("$MARKET" bench-api --print-token)"
 
-"$MARKET" serve-apis --market-addr "127.0.0.1:$MARKET_PORT" --inventory-addr "127.0.0.1:$INVENTORY_PORT" \
-  --max-secs 1800 >"$LOCAL_DIR/fuzz-serve.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 100); do
-  curl -fsS -o /dev/null "http://127.0.0.1:$INVENTORY_PORT/v1/status" 2>/dev/null && break
-  sleep 0.1
-done
-curl -fsS -o /dev/null "http://127.0.0.1:$INVENTORY_PORT/v1/status"
+start_local_apis "$MARKET_PORT" "$INVENTORY_PORT" 1800 "$LOCAL_DIR/fuzz-serve.log"
 
 common=(--checks "$CHECKS" --max-examples "$MAX_EXAMPLES" --seed "$SEED" --generation-deterministic
         --workers 1 --phases examples,coverage,fuzzing --no-color

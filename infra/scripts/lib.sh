@@ -150,3 +150,36 @@ INI
   for _ in $(seq 1 50); do pg_answers "postgres://postgres@127.0.0.1:$port/postgres" && return 0; sleep 0.2; done
   log "PgBouncer did not start; see $dir/pgbouncer.log"; return 1
 }
+
+# A throwaway database for one script run, beside $DATABASE_URL's: `create_scratch_db <prefix>`
+# sets SCRATCH_DB and SCRATCH_URL; `drop_scratch_db` (from the script's EXIT trap) removes it.
+create_scratch_db() {
+  SCRATCH_ADMIN_URL="$DATABASE_URL"
+  SCRATCH_DB="${1}_$$"
+  SCRATCH_URL="${SCRATCH_ADMIN_URL%/*}/$SCRATCH_DB"
+  log "database $SCRATCH_DB"
+  psql -X -q -d "$SCRATCH_ADMIN_URL" -c "CREATE DATABASE $SCRATCH_DB"
+}
+drop_scratch_db() {
+  [ -n "${SCRATCH_DB:-}" ] || return 0
+  psql -X -q -d "$SCRATCH_ADMIN_URL" -c "DROP DATABASE IF EXISTS $SCRATCH_DB WITH (FORCE)" >/dev/null 2>&1 || true
+}
+
+# Both APIs over local HTTP (`market serve-apis`: each request becomes the Function URL event the
+# Lambda handler gets), in the background until ready: `start_local_apis <market port>
+# <inventory port> <max secs> <log file>`. `stop_local_apis` (from the EXIT trap) stops them.
+start_local_apis() {
+  "$BIN_DIR/market" serve-apis --market-addr "127.0.0.1:$1" --inventory-addr "127.0.0.1:$2" \
+    --max-secs "$3" >"$4" 2>&1 &
+  LOCAL_APIS_PID=$!
+  for _ in $(seq 1 100); do
+    curl -fsS -o /dev/null "http://127.0.0.1:$2/v1/status" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  curl -fsS -o /dev/null "http://127.0.0.1:$2/v1/status"
+}
+stop_local_apis() {
+  [ -n "${LOCAL_APIS_PID:-}" ] || return 0
+  kill "$LOCAL_APIS_PID" 2>/dev/null || true
+  wait "$LOCAL_APIS_PID" 2>/dev/null || true
+}

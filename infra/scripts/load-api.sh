@@ -30,20 +30,16 @@ log "building market-cli"
 cargo build -q -p market-cli
 MARKET="$BIN_DIR/market"
 
-admin_url="$DATABASE_URL"
-db="market_load_$$"
-db_url="${admin_url%/*}/$db"
 work="$(mktemp -d)"
-server_pid=""
 cleanup() {
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-  psql -X -q -d "$admin_url" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+  stop_local_apis
+  drop_scratch_db
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-log "database $db"
-psql -X -q -d "$admin_url" -c "CREATE DATABASE $db"
+create_scratch_db market_load
+db_url="$SCRATCH_URL"
 export DATABASE_URL="$db_url" RUST_LOG="${RUST_LOG:-warn}" LOG_FORMAT=text
 export SUPABASE_JWT_SECRET="load-only-hs256-secret-$(date +%s)-0123456789"
 # Eight concurrent connections from wrk: as if eight Lambda instances, sharing one local pool.
@@ -104,14 +100,7 @@ end
 LUA
 } >"$work/load.lua"
 
-"$MARKET" serve-apis --market-addr "127.0.0.1:$MARKET_PORT" --inventory-addr "127.0.0.1:$INVENTORY_PORT" \
-  --max-secs $((DURATION + 120)) >"$work/serve.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 100); do
-  curl -fsS -o /dev/null "http://127.0.0.1:$INVENTORY_PORT/v1/status" 2>/dev/null && break
-  sleep 0.1
-done
-curl -fsS -o /dev/null "http://127.0.0.1:$INVENTORY_PORT/v1/status"
+start_local_apis "$MARKET_PORT" "$INVENTORY_PORT" $((DURATION + 120)) "$work/serve.log"
 
 log "load: ${DURATION}s of wrk on both APIs while the write path runs at ${WRITE_RATE}/s"
 "$MARKET" bench-api --write-load "$DURATION" --write-rate "$WRITE_RATE" >"$work/write.log" 2>&1 &
