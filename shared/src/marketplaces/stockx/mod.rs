@@ -5,6 +5,7 @@
 use chrono::Utc;
 
 pub mod config;
+mod credentials;
 pub mod normalize;
 pub mod tokens;
 pub mod wire;

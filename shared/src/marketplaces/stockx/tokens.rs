@@ -18,6 +18,8 @@ use tokio::sync::Mutex;
 use tokio_postgres::types::Type;
 
 use super::config::StockxConfig;
+pub use super::credentials::{credential_status, reconsent, CredentialStatus};
+use super::credentials::{Stored, LOAD_SQL, REAUTH_SQL, SEED_SQL, STORE_SQL};
 use super::wire::{TokenError, TokenResponse};
 use crate::core::db::DbPool;
 use crate::core::domain::Marketplace;
@@ -32,60 +34,11 @@ pub const REFRESH_MARGIN: Duration = Duration::from_secs(300);
 /// Lifetime assumed when the token response has no `expires_in`.
 const DEFAULT_EXPIRES_IN: i64 = 3600;
 
-const SEED_SQL: &str = "
-INSERT INTO market.marketplace_credentials (marketplace_id, refresh_token) VALUES ($1, $2)
-ON CONFLICT (marketplace_id) DO UPDATE SET refresh_token = EXCLUDED.refresh_token, updated_at = now()
-WHERE market.marketplace_credentials.refresh_token IS NULL AND NOT market.marketplace_credentials.needs_reauth";
-
-/// Columns: access token, ms until it expires, needs_reauth, reason, has refresh token.
-const LOAD_SQL: &str = "
-SELECT access_token,
-       (extract(epoch FROM (access_token_expires_at - clock_timestamp())) * 1000)::int8,
-       needs_reauth, reauth_reason, refresh_token
-FROM market.marketplace_credentials WHERE marketplace_id = $1";
-
-const STORE_SQL: &str = "
-UPDATE market.marketplace_credentials
-SET access_token = $2,
-    access_token_expires_at = clock_timestamp() + $3 * interval '1 second',
-    rotated_at = CASE WHEN $4::text IS NOT NULL AND $4::text IS DISTINCT FROM refresh_token
-                      THEN clock_timestamp() ELSE rotated_at END,
-    refresh_token = coalesce($4::text, refresh_token),
-    updated_at = clock_timestamp()
-WHERE marketplace_id = $1";
-
-/// Marks re-consent needed, unless the refresh token changed since `$3` was spent (another
-/// instance rotated it, or a human re-consented): then there is nothing to mark.
-const REAUTH_SQL: &str = "
-UPDATE market.marketplace_credentials
-SET needs_reauth = true, reauth_reason = $2, access_token = NULL, access_token_expires_at = NULL,
-    updated_at = clock_timestamp()
-WHERE marketplace_id = $1 AND refresh_token IS NOT DISTINCT FROM $3";
-
-/// STORE_SQL outside the refresh transaction (which was lost), as compare-and-set on the refresh
-/// token spent (`$5`): a token stored since then (a re-consent) is never overwritten.
-const STORE_AFTER_LOSS_SQL: &str = "
-UPDATE market.marketplace_credentials
-SET access_token = $2,
-    access_token_expires_at = clock_timestamp() + $3 * interval '1 second',
-    rotated_at = CASE WHEN $4::text IS NOT NULL AND $4::text IS DISTINCT FROM refresh_token
-                      THEN clock_timestamp() ELSE rotated_at END,
-    refresh_token = coalesce($4::text, refresh_token),
-    needs_reauth = false, reauth_reason = NULL,
-    updated_at = clock_timestamp()
-WHERE marketplace_id = $1 AND refresh_token IS NOT DISTINCT FROM $5";
-
 /// After `invalid_grant`, how long to watch for another instance storing a rotated refresh token
 /// (one whose refresh transaction was cut off retries its store) before asking for a human.
 const ROTATION_GRACE: Duration = Duration::from_secs(3);
 /// Attempts, on fresh connections, to store a refreshed token whose transaction was lost.
 const STORE_ATTEMPTS: u32 = 5;
-
-const RECONSENT_SQL: &str = "
-INSERT INTO market.marketplace_credentials (marketplace_id, refresh_token) VALUES ($1, $2)
-ON CONFLICT (marketplace_id) DO UPDATE
-SET refresh_token = EXCLUDED.refresh_token, access_token = NULL, access_token_expires_at = NULL,
-    needs_reauth = false, reauth_reason = NULL, rotated_at = clock_timestamp(), updated_at = clock_timestamp()";
 
 struct Cached {
     token: Secret,
@@ -112,44 +65,6 @@ pub struct StockxTokens {
     cfg: StockxConfig,
     cache: Mutex<Option<Cached>>,
     seeded: tokio::sync::OnceCell<()>,
-}
-
-struct Stored {
-    access_token: Option<String>,
-    remaining_ms: Option<i64>,
-    needs_reauth: bool,
-    reason: Option<String>,
-    refresh_token: Option<String>,
-}
-
-impl Stored {
-    fn from_row(r: &tokio_postgres::Row) -> Self {
-        Stored {
-            access_token: r.get(0),
-            remaining_ms: r.get(1),
-            needs_reauth: r.get(2),
-            reason: r.get(3),
-            refresh_token: r.get(4),
-        }
-    }
-
-    /// The stored access token when it is valid for longer than the refresh margin.
-    fn fresh(&self) -> Option<(Secret, Duration)> {
-        let remaining = Duration::from_millis(self.remaining_ms.filter(|ms| *ms > 0)? as u64);
-        let token = self.access_token.as_ref().filter(|t| !t.is_empty())?;
-        (remaining > REFRESH_MARGIN)
-            .then(|| (Secret::new(token.clone()), remaining - REFRESH_MARGIN))
-    }
-
-    fn disabled(&self) -> ProviderError {
-        ProviderError::Disabled {
-            marketplace: M,
-            reason: format!(
-                "StockX needs a human to re-consent ({})",
-                self.reason.as_deref().unwrap_or("refresh token rejected")
-            ),
-        }
-    }
 }
 
 impl StockxTokens {
@@ -306,6 +221,7 @@ impl StockxTokens {
                             (&tok.access_token, Type::TEXT),
                             (&expires_in, Type::INT8),
                             (&new_refresh, Type::TEXT),
+                            (&refresh_token, Type::TEXT),
                         ],
                     )
                     .await?;
@@ -389,7 +305,7 @@ impl StockxTokens {
             let result = match self.conn().await {
                 Ok(c) => c
                     .execute_typed(
-                        STORE_AFTER_LOSS_SQL,
+                        STORE_SQL,
                         &[
                             (&M.id(), Type::INT2),
                             (&access_token, Type::TEXT),
@@ -426,7 +342,7 @@ impl StockxTokens {
                 .await
                 .map_err(|e| ProviderError::db(M, e))?;
             drop(client);
-            let current = rows.first().and_then(|r| r.get::<_, Option<String>>(4));
+            let current = rows.first().and_then(|r| Stored::from_row(r).refresh_token);
             if current.as_deref() != Some(spent) {
                 return Ok(true);
             }
@@ -487,46 +403,4 @@ impl StockxTokens {
             }),
         }
     }
-}
-
-/// Stores a refresh token from a new human consent and re-enables StockX.
-pub async fn reconsent(pool: &DbPool, refresh_token: &str) -> Result<(), ProviderError> {
-    let client = pool.get().await.map_err(|e| ProviderError::db(M, e))?;
-    client
-        .query_typed(
-            RECONSENT_SQL,
-            &[(&M.id(), Type::INT2), (&refresh_token, Type::TEXT)],
-        )
-        .await
-        .map_err(|e| ProviderError::db(M, e))?;
-    Ok(())
-}
-
-/// Credential status for dashboards and tests (no token values).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CredentialStatus {
-    pub needs_reauth: bool,
-    pub reauth_reason: Option<String>,
-    pub has_refresh_token: bool,
-    pub access_token_valid_ms: Option<i64>,
-}
-
-pub async fn credential_status(
-    pool: &DbPool,
-    m: Marketplace,
-) -> Result<Option<CredentialStatus>, ProviderError> {
-    let client = pool.get().await.map_err(|e| ProviderError::db(m, e))?;
-    let rows = client
-        .query_typed(LOAD_SQL, &[(&m.id(), Type::INT2)])
-        .await
-        .map_err(|e| ProviderError::db(m, e))?;
-    Ok(rows
-        .first()
-        .map(Stored::from_row)
-        .map(|s| CredentialStatus {
-            needs_reauth: s.needs_reauth,
-            reauth_reason: s.reason,
-            has_refresh_token: s.refresh_token.is_some_and(|t| !t.is_empty()),
-            access_token_valid_ms: s.remaining_ms,
-        }))
 }
