@@ -486,6 +486,31 @@ pub async fn fee_profile(c: &Client, user: Uuid, region: &str, currency: &str, s
 
 pub const JWT_SECRET: &str = "test-only-hs256-secret-0123456789abcdef";
 
+/// `Authorization` value for `user`: an HS256 token signed with [`JWT_SECRET`], valid one hour.
+pub fn bearer(user: Uuid) -> String {
+    format!("Bearer {}", hs256(&claims(user, 3600), JWT_SECRET))
+}
+
+/// The verifier the API tests' tokens pass: HS256 with [`JWT_SECRET`], 30 s leeway.
+pub fn test_verifier() -> shared::api::jwt::JwtVerifier {
+    shared::api::jwt::JwtVerifier::new(Some(JWT_SECRET.as_bytes()), None, 30).expect("verifier")
+}
+
+/// inventory-api as the tests run it: CORS for `https://app.example.com`, default fees, the
+/// test verifier, and on-demand jobs sent to `queue` (recorded only when `None`).
+pub fn inventory_state(
+    pool: shared::core::db::DbPool,
+    queue: Option<shared::sync::queue::JobQueue>,
+) -> inventory_api::State {
+    inventory_api::State::new(
+        pool,
+        shared::api::Cors::new("https://app.example.com"),
+        shared::valuation::fees::FeeSchedule::default(),
+        test_verifier(),
+        queue,
+    )
+}
+
 /// Throwaway key pairs for the auth tests, generated once per test process with the `openssl` CLI
 /// (no private key is ever committed): `rs256-test-key.pem` and `es256-test-key.pem` are published
 /// in [`jwks_json`]; `rs256-other-key.pem` is deliberately not.

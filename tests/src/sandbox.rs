@@ -105,6 +105,24 @@ impl Sandbox {
         format!("{}{}", self.running.base_url(), path)
     }
 
+    /// StockX's refresh grant (`POST /oauth/token`) with this sandbox's client credentials, as a
+    /// client of ours would send it.
+    pub async fn refresh_grant(&self, refresh_token: &str) -> reqwest::Response {
+        let c = &self.running.app.cfg;
+        self.http
+            .post(self.url("/oauth/token"))
+            .form(&[
+                ("grant_type", "refresh_token"),
+                ("client_id", c.client_id.as_str()),
+                ("client_secret", c.client_secret.as_str()),
+                ("audience", "gateway.stockx.com"),
+                ("refresh_token", refresh_token),
+            ])
+            .send()
+            .await
+            .expect("the sandbox answers the token endpoint")
+    }
+
     /// Client configuration pointing at this sandbox with its credentials.
     pub fn stockx_config(&self) -> StockxConfig {
         let c = &self.running.app.cfg;

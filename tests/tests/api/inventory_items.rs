@@ -6,20 +6,10 @@ use std::sync::atomic::Ordering;
 use e2e_tests::api::{self, get, seed_market, Resp};
 use e2e_tests::db::TestDb;
 use serde_json::Value;
-use shared::api::jwt::JwtVerifier;
-use shared::api::Cors;
-use shared::valuation::fees::FeeSchedule;
 use uuid::Uuid;
 
 fn state(db: &TestDb) -> inventory_api::State {
-    let verifier = JwtVerifier::new(Some(api::JWT_SECRET.as_bytes()), None, 30).unwrap();
-    inventory_api::State::new(
-        db.pool(),
-        Cors::new("https://app.example.com"),
-        FeeSchedule::default(),
-        verifier,
-        None,
-    )
+    api::inventory_state(db.pool(), None)
 }
 
 async fn inventory(s: &inventory_api::State, user: Uuid, query: &str) -> Resp {
@@ -362,12 +352,6 @@ async fn status_reports_freshness_failures_and_database_size() {
     let operator = uuid::Uuid::new_v4();
     let mut s = state(&db);
     s.operators = vec![operator];
-    let bearer = |user: uuid::Uuid| {
-        format!(
-            "Bearer {}",
-            api::hs256(&api::claims(user, 3600), api::JWT_SECRET)
-        )
-    };
 
     // The public answer is liveness only: no failure counts, no error kinds.
     let r = Resp::from_lambda(inventory_api::handle(&s, get("/v1/status", "", &[])).await);
@@ -382,7 +366,7 @@ async fn status_reports_freshness_failures_and_database_size() {
     // The operator view: 401 without a token, 403 for a signed-in non-operator.
     let r = Resp::from_lambda(inventory_api::handle(&s, get("/v1/ops/status", "", &[])).await);
     assert_eq!(r.problem(401)["code"], "missing_token");
-    let someone = bearer(uuid::Uuid::new_v4());
+    let someone = api::bearer(uuid::Uuid::new_v4());
     let r = Resp::from_lambda(
         inventory_api::handle(
             &s,
@@ -391,7 +375,7 @@ async fn status_reports_freshness_failures_and_database_size() {
         .await,
     );
     assert_eq!(r.problem(403)["code"], "not_an_operator");
-    let auth = bearer(operator);
+    let auth = api::bearer(operator);
     let r = Resp::from_lambda(
         inventory_api::handle(&s, get("/v1/ops/status", "", &[("authorization", &auth)])).await,
     );

@@ -8,31 +8,20 @@ use std::time::Instant;
 use e2e_tests::api::{self, get, seed_market, Resp};
 use e2e_tests::db::TestDb;
 use serde_json::Value;
-use shared::api::jwt::JwtVerifier;
-use shared::api::Cors;
-use shared::valuation::fees::FeeSchedule;
 use uuid::Uuid;
 
 /// Lambda's synchronous response limit (Function URLs included).
 const LAMBDA_RESPONSE_LIMIT: usize = 6 * 1024 * 1024;
 
 fn state(db: &TestDb) -> inventory_api::State {
-    let verifier = JwtVerifier::new(Some(api::JWT_SECRET.as_bytes()), None, 30).unwrap();
-    let mut s = inventory_api::State::new(
-        db.pool(),
-        Cors::new("https://app.example.com"),
-        FeeSchedule::default(),
-        verifier,
-        None,
-    );
+    let mut s = api::inventory_state(db.pool(), None);
     // A loaded CI machine in a debug build: the bound under test is the response, not the time.
     s.limits.statement_timeout_ms = 60_000;
     s
 }
 
 async fn inventory(s: &inventory_api::State, user: Uuid, query: &str) -> Resp {
-    let token = api::hs256(&api::claims(user, 3600), api::JWT_SECRET);
-    let auth = format!("Bearer {token}");
+    let auth = api::bearer(user);
     Resp::from_lambda(
         inventory_api::handle(s, get("/v1/inventory", query, &[("authorization", &auth)])).await,
     )

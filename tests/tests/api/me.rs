@@ -4,28 +4,15 @@
 use e2e_tests::api::{self, get, Resp};
 use e2e_tests::db::TestDb;
 use serde_json::Value;
-use shared::api::jwt::JwtVerifier;
-use shared::api::Cors;
 use shared::core::rollout::Rollout;
-use shared::valuation::fees::FeeSchedule;
 use uuid::Uuid;
 
 fn state(db: &TestDb) -> inventory_api::State {
-    let verifier = JwtVerifier::new(Some(api::JWT_SECRET.as_bytes()), None, 30).unwrap();
-    inventory_api::State::new(
-        db.pool(),
-        Cors::new("https://app.example.com"),
-        FeeSchedule::default(),
-        verifier,
-        None,
-    )
+    api::inventory_state(db.pool(), None)
 }
 
 async fn me(s: &inventory_api::State, user: Uuid) -> Value {
-    let auth = format!(
-        "Bearer {}",
-        api::hs256(&api::claims(user, 3600), api::JWT_SECRET)
-    );
+    let auth = api::bearer(user);
     let r = Resp::from_lambda(
         inventory_api::handle(s, get("/v1/me", "", &[("authorization", &auth)])).await,
     );

@@ -627,16 +627,11 @@ async fn a_signed_in_callers_page_pays_out_with_their_fees_and_stays_private() {
     let c = db.client().await;
     seed_market(&c).await;
     let mut s = state(&db);
-    s.verifier = Some(
-        shared::api::jwt::JwtVerifier::new(Some(api::JWT_SECRET.as_bytes()), None, 30).unwrap(),
-    );
+    s.verifier = Some(api::test_verifier());
     let seller = uuid::Uuid::new_v4();
     // A StockX level 5 seller (7 % transaction fee on StockX's published schedule).
     api::fee_profile(&c, seller, "US", "USD", 5).await;
-    let auth = format!(
-        "Bearer {}",
-        api::hs256(&api::claims(seller, 3600), api::JWT_SECRET)
-    );
+    let auth = api::bearer(seller);
     let size_ten = |v: &serde_json::Value| {
         v["sizes"]
             .as_array()

@@ -54,20 +54,7 @@ async fn stored_refresh_token(db: &TestDb) -> Option<String> {
 }
 
 async fn refresh_with(sandbox: &Sandbox, refresh_token: &str) -> reqwest::StatusCode {
-    let c = &sandbox.running.app.cfg;
-    reqwest::Client::new()
-        .post(sandbox.url("/oauth/token"))
-        .form(&[
-            ("grant_type", "refresh_token"),
-            ("client_id", c.client_id.as_str()),
-            ("client_secret", c.client_secret.as_str()),
-            ("audience", "gateway.stockx.com"),
-            ("refresh_token", refresh_token),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .status()
+    sandbox.refresh_grant(refresh_token).await.status()
 }
 
 #[tokio::test]
@@ -573,21 +560,12 @@ async fn disabled_marketplace_answers_disabled() {
 async fn a_rotation_stored_late_by_another_instance_is_used_instead_of_asking_for_consent() {
     let s = setup().await;
     let p = s.sandbox.plain_product();
-    let c = &s.sandbox.running.app.cfg;
     // "Instance A" spends the initial refresh token at StockX, which rotates it, but A's database
     // write comes late (its connection was cut mid-transaction and it stores again).
-    let grant: serde_json::Value = reqwest::Client::new()
-        .post(s.sandbox.url("/oauth/token"))
-        .form(&[
-            ("grant_type", "refresh_token"),
-            ("client_id", c.client_id.as_str()),
-            ("client_secret", c.client_secret.as_str()),
-            ("audience", "gateway.stockx.com"),
-            ("refresh_token", c.initial_refresh_token.as_str()),
-        ])
-        .send()
+    let grant: serde_json::Value = s
+        .sandbox
+        .refresh_grant(&s.sandbox.running.app.cfg.initial_refresh_token)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();

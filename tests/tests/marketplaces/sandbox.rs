@@ -6,18 +6,9 @@ use sandbox_market::SandboxConfig;
 use serde_json::{json, Value};
 
 async fn token(s: &Sandbox) -> String {
-    let c = &s.running.app.cfg;
-    let body: Value = reqwest::Client::new()
-        .post(s.url("/oauth/token"))
-        .form(&[
-            ("grant_type", "refresh_token"),
-            ("client_id", c.client_id.as_str()),
-            ("client_secret", c.client_secret.as_str()),
-            ("refresh_token", c.initial_refresh_token.as_str()),
-        ])
-        .send()
+    let body: Value = s
+        .refresh_grant(&s.running.app.cfg.initial_refresh_token)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();

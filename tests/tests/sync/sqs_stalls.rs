@@ -170,21 +170,8 @@ async fn an_inventory_request_against_a_hung_queue_is_bounded_and_its_jobs_are_r
         format!("{url}/000000000000/hung"),
     )
     .with_send_budget(Duration::from_millis(1500));
-    let verifier =
-        shared::api::jwt::JwtVerifier::new(Some(e2e_tests::api::JWT_SECRET.as_bytes()), None, 30)
-            .unwrap();
-    let s = inventory_api::State::new(
-        p.db.pool(),
-        shared::api::Cors::new("https://app.example.com"),
-        shared::valuation::fees::FeeSchedule::default(),
-        verifier,
-        Some(queue),
-    );
-    let token = e2e_tests::api::hs256(
-        &e2e_tests::api::claims(user, 3600),
-        e2e_tests::api::JWT_SECRET,
-    );
-    let auth = format!("Bearer {token}");
+    let s = e2e_tests::api::inventory_state(p.db.pool(), Some(queue));
+    let auth = e2e_tests::api::bearer(user);
     // Without the bounds this never returns; the outer timeout only turns a hang into a failure.
     let response = tokio::time::timeout(
         Duration::from_secs(60),
