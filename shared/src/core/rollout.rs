@@ -55,6 +55,16 @@ pub fn bucket(user: Uuid) -> u8 {
 }
 
 impl Rollout {
+    /// From the row's columns; a percentage outside 0-100 (the table's CHECK forbids it) reads as
+    /// the nearest bound.
+    pub fn from_row(percent: i16, allow_list: Vec<Uuid>, kill_switch: bool) -> Rollout {
+        Rollout {
+            percent: percent.clamp(0, 100) as u8,
+            allow_list,
+            kill_switch,
+        }
+    }
+
     pub fn decide(&self, user: Uuid) -> (Backend, Reason) {
         if self.kill_switch {
             (Backend::Legacy, Reason::KillSwitch)
@@ -74,10 +84,8 @@ impl Rollout {
                 &[],
             )
             .await?;
-        Ok(rows.first().map_or(Rollout::default(), |r| Rollout {
-            percent: u8::try_from(r.get::<_, i16>(0)).unwrap_or(0).min(100),
-            allow_list: r.get(1),
-            kill_switch: r.get(2),
+        Ok(rows.first().map_or(Rollout::default(), |r| {
+            Rollout::from_row(r.get(0), r.get(1), r.get(2))
         }))
     }
 

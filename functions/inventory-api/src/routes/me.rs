@@ -65,10 +65,8 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
     let profile_row: Option<Json<ProfileRow>> = row.try_get(0)?;
     let rollout_row: Option<Json<RolloutRow>> = row.try_get(1)?;
     // No row (a database migrated without it): nobody is rolled out.
-    let r = rollout_row.map_or(Rollout::default(), |Json(r)| Rollout {
-        percent: u8::try_from(r.percent).unwrap_or(0).min(100),
-        allow_list: r.allow_list,
-        kill_switch: r.kill_switch,
+    let r = rollout_row.map_or(Rollout::default(), |Json(r)| {
+        Rollout::from_row(r.percent, r.allow_list, r.kill_switch)
     });
     let (backend, reason) = r.decide(user.user_id);
     let (fee_profile, is_default) =

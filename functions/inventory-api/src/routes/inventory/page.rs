@@ -87,12 +87,7 @@ impl Cursor {
 
     pub(super) fn parse(q: &mut Query) -> Option<Cursor> {
         let raw = q.string("cursor", 60)?;
-        let parsed = raw.split_once('.').and_then(|(t, id)| {
-            Some(Cursor {
-                created_at_us: t.parse().ok()?,
-                id: id.parse().ok()?,
-            })
-        });
+        let parsed = Cursor::decode(&raw);
         if parsed.is_none() {
             q.invalid("cursor", "not a cursor this API returned (next_cursor)");
         }
@@ -101,6 +96,14 @@ impl Cursor {
 
     fn encode(&self) -> String {
         format!("{}.{}", self.created_at_us, self.id)
+    }
+
+    fn decode(raw: &str) -> Option<Cursor> {
+        let (t, id) = raw.split_once('.')?;
+        Some(Cursor {
+            created_at_us: t.parse().ok()?,
+            id: id.parse().ok()?,
+        })
     }
 }
 
@@ -168,13 +171,7 @@ mod tests {
             let (page, out) = slice(keys(25), after, 4);
             seen.extend(page);
             match out.next_cursor {
-                Some(c) => {
-                    let (t, id) = c.split_once('.').unwrap();
-                    after = Some(Cursor {
-                        created_at_us: t.parse().unwrap(),
-                        id: id.parse().unwrap(),
-                    });
-                }
+                Some(c) => after = Some(Cursor::decode(&c).expect("a cursor we encoded")),
                 None => break,
             }
         }
