@@ -16,6 +16,7 @@ use shared::core::sizes::SizeSystem;
 use crate::catalog::{SandboxProduct, SandboxSize};
 use crate::hash::{chance, h};
 use crate::pricing::{alias_usd, UsdQuote};
+use crate::sales::{self, SalesFilter, PACKAGING_CONDITIONS, PRODUCT_CONDITIONS};
 use crate::state::Api;
 use crate::{alias_error, not_found, App};
 
@@ -29,6 +30,7 @@ pub fn routes() -> Router<Arc<App>> {
             get(availabilities),
         )
         .route("/api/v1/pricing_insights/availability", get(availability))
+        .route("/api/v1/pricing_insights/recent_sales", get(recent_sales))
 }
 
 fn num(d: Decimal) -> Value {
@@ -310,4 +312,121 @@ async fn availability(
         })
     });
     app.finish(ctx, json!({"availability": availability}))
+}
+
+/// The filters of a `recent_sales` request; `Err` = the 400 message.
+fn sales_filter(q: &HashMap<String, String>) -> Result<SalesFilter, String> {
+    let region = match q
+        .get("region_id")
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(r) => match r.parse::<u8>() {
+            Ok(n @ 1..=6) => Some(n),
+            _ => return Err(format!("invalid value for region_id: {r:?}")),
+        },
+    };
+    Ok(SalesFilter {
+        product_condition: sales::enum_param(
+            q.get("product_condition"),
+            &PRODUCT_CONDITIONS,
+            "product_condition",
+        )?,
+        packaging_condition: sales::enum_param(
+            q.get("packaging_condition"),
+            &PACKAGING_CONDITIONS,
+            "packaging_condition",
+        )?,
+        consigned: consigned_param(q).ok_or("invalid value for consigned")?,
+        region,
+    })
+}
+
+/// `GET /pricing_insights/recent_sales`: one size's sales, newest first. As the real API:
+/// `size` is required in practice (400 "Missing parameter: input.Size" without it, also for the
+/// documented catalog-level pattern), `limit` defaults to 10 and goes up to 200 only when all
+/// four filters are given (else at most 10), prices are USD cents as strings in every region.
+async fn recent_sales(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let id = q.get("catalog_id").cloned().unwrap_or_default();
+    let ctx = match app
+        .gate(Api::Alias, "alias.recent_sales", Some(&id), &headers)
+        .await
+    {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let bad = |msg: &str| alias_error(StatusCode::BAD_REQUEST, 3, msg);
+    if id.trim().is_empty() {
+        return bad("Missing parameter: input.CatalogId");
+    }
+    // proto3: an absent double and 0 are the same thing.
+    let size = match q.get("size").map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        None => return bad("Missing parameter: input.Size"),
+        Some(raw) => match Decimal::from_str(raw) {
+            Ok(d) if d.is_zero() => return bad("Missing parameter: input.Size"),
+            Ok(d) if d.is_sign_positive() => d.normalize(),
+            _ => return bad(&format!("invalid value for size: {raw:?}")),
+        },
+    };
+    let filter = match sales_filter(&q) {
+        Ok(f) => f,
+        Err(msg) => return bad(&msg),
+    };
+    let cap = if filter.complete() { 200 } else { 10 };
+    let limit = match q.get("limit").map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        None => 10,
+        Some(raw) => match raw.parse::<usize>() {
+            Ok(0) => 10,
+            Ok(n) => n.min(cap),
+            Err(_) => return bad(&format!("invalid value for limit: {raw:?}")),
+        },
+    };
+    let Some(p) = find(&app, &id) else {
+        return not_found(Api::Alias);
+    };
+    let Some(s) = p.sizes.iter().find(|s| s.spec.value == size) else {
+        return bad(&format!(
+            "size {size} is not an allowed size for catalog item {}",
+            p.alias_id
+        ));
+    };
+    // Counted per size as well, so tests can see that a client asks once per size.
+    app.count(
+        &format!("alias.recent_sales?size={size}"),
+        Some(&p.alias_id),
+    );
+    let size_json = num(s.spec.value);
+    let rows = sales::recent_sales(&app, p, s, &filter, limit);
+    let mut body: Vec<Value> = rows
+        .iter()
+        .map(|r| sales::sale_json(r, &p.alias_id, &size_json))
+        .collect();
+    if quirky(&app, p) {
+        let filler = sales::SaleRow {
+            at_ms: 1_735_689_600_000,
+            price_cents: 20_000,
+            consigned: false,
+            region: 1,
+            product_condition: 1,
+            packaging_condition: 1,
+        };
+        let newest = sales::sale_json(&filler, &p.alias_id, &size_json);
+        let other = num(s.spec.value + Decimal::new(5, 1));
+        sales::inject_quirks(&mut body, newest, &other);
+    }
+    app.finish(ctx, json!({"recent_sales": body}))
+}
+
+/// True when the `sales_quirks` fault lists this product (by catalog id or style code).
+fn quirky(app: &App, p: &SandboxProduct) -> bool {
+    let f = crate::lock(&app.faults);
+    f.hits(Api::Alias)
+        && f.sales_quirks.iter().any(|x| {
+            x == &p.alias_id || shared::core::domain::normalize_style_code(x) == p.style_code
+        })
 }

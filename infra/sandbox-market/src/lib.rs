@@ -5,7 +5,8 @@
 //! - StockX: `POST /oauth/token`, `GET /v2/catalog/search`, `/v2/catalog/products/{id}`,
 //!   `.../variants`, `.../variants/{variantId}`, `.../market-data`, `.../variants/{variantId}/market-data`.
 //! - Alias: `GET /api/v1/test`, `/api/v1/catalog`, `/api/v1/catalog/{id}`,
-//!   `/api/v1/pricing_insights/availabilities/{catalog_id}`, `/api/v1/pricing_insights/availability`.
+//!   `/api/v1/pricing_insights/availabilities/{catalog_id}`, `/api/v1/pricing_insights/availability`,
+//!   `/api/v1/pricing_insights/recent_sales` (history generated in `sales`).
 //! - Admin (no auth, local only): `GET /__admin/stats`, `POST /__admin/reset`,
 //!   `GET|POST /__admin/faults`, `POST /__admin/advance`, `POST /__admin/limits`,
 //!   `GET /__admin/products/{style_code}`, `GET /__admin/health`.
@@ -19,6 +20,7 @@ pub mod catalog;
 mod ecb;
 mod hash;
 pub mod pricing;
+pub mod sales;
 pub mod state;
 mod stockx_api;
 

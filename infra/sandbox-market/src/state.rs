@@ -48,6 +48,9 @@ pub struct Faults {
     pub retry_after_http_date: bool,
     /// Style codes or product/catalog ids that answer 404.
     pub not_found: Vec<String>,
+    /// Style codes or Alias catalog ids whose `recent_sales` pages carry the quirks integrators
+    /// report (a duplicate row, a null `purchased_at`, a `"0"` price, a row of another size).
+    pub sales_quirks: Vec<String>,
     /// One-shot actions (applied, never stored): expire every access token / revoke every
     /// refresh token.
     #[serde(skip_serializing)]
