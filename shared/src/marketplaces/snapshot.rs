@@ -73,3 +73,48 @@ pub enum MatchOutcome {
     /// No candidate has the style code (the near misses are kept for review).
     NotFound(Vec<CatalogCandidate>),
 }
+
+/// One sale a marketplace reported for one size. `price_minor` is in the page's currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sale {
+    pub purchased_at: DateTime<Utc>,
+    /// Minor units (Alias: USD cents).
+    pub price_minor: i64,
+    pub consigned: bool,
+}
+
+/// Rows of a sales page that were dropped, by reason. A row counts under the first reason found,
+/// in field order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SalesSkipped {
+    /// `purchased_at` missing or not an RFC 3339 time.
+    pub no_time: u32,
+    /// Price missing, zero, negative or not a whole number of cents.
+    pub bad_price: u32,
+    /// A size other than the one asked for (or none).
+    pub other_size: u32,
+    /// An exact repeat of an earlier row of the same page.
+    pub duplicate: u32,
+    /// Dated more than a few minutes after the fetch (a clock or data error upstream).
+    pub future: u32,
+}
+
+impl SalesSkipped {
+    pub fn total(&self) -> u32 {
+        self.no_time + self.bad_price + self.other_size + self.duplicate + self.future
+    }
+}
+
+/// One page of recent sales of one size in one region, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SalesPage {
+    pub marketplace: Marketplace,
+    pub external_product_id: String,
+    /// The size asked for, as sent (`"10"`, `"10.5"`).
+    pub size: String,
+    pub region: Region,
+    pub currency: Currency,
+    pub sales: Vec<Sale>,
+    pub skipped: SalesSkipped,
+    pub fetched_at: DateTime<Utc>,
+}

@@ -1,5 +1,5 @@
-//! Alias (GOAT seller) API v1 client: catalog search, catalog item (sizes) and per-product
-//! availabilities. Auth is a personal access token (no refresh); every call goes through the
+//! Alias (GOAT seller) API v1 client: catalog search, catalog item (sizes), per-product
+//! availabilities and per-size recent sales. Auth is a personal access token (no refresh); every call goes through the
 //! shared rate limiter.
 
 use std::future::Ready;
@@ -12,7 +12,9 @@ pub mod wire;
 
 pub use config::AliasConfig;
 
-use self::normalize::{alias_availabilities, alias_candidate, alias_catalog_item, alias_variants};
+use self::normalize::{
+    alias_availabilities, alias_candidate, alias_catalog_item, alias_recent_sales, alias_variants,
+};
 use super::config::ClientSettings;
 use super::error::ProviderError;
 use super::matching::match_style_code;
@@ -23,7 +25,7 @@ use super::transport::{build_client, send};
 use crate::core::db::DbPool;
 use crate::core::domain::{Marketplace, Region};
 use crate::marketplaces::snapshot::{
-    CatalogCandidate, MarketSnapshot, MarketplaceVariant, MatchOutcome,
+    CatalogCandidate, MarketSnapshot, MarketplaceVariant, MatchOutcome, SalesPage,
 };
 
 const M: Marketplace = Marketplace::Alias;
@@ -114,6 +116,45 @@ impl AliasClient {
         self.availabilities(catalog_id, region).await
     }
 
+    /// `GET /pricing_insights/recent_sales`: up to 200 of one size's sales in `region`, newest
+    /// first, USD cents.
+    ///
+    /// One call per size is the only access pattern that works: the documented catalog-level
+    /// pattern (no `size`) is answered with 400 "Missing parameter: input.Size". The query pins
+    /// every filter because Alias allows a `limit` above 10 only when all four are given; the
+    /// conditions are the standard market (`NEW` + `GOOD_CONDITION`, what StockX calls new), and
+    /// `consigned=false` is the market every seller competes in (consigned stock sells dearer
+    /// and would need a second call per size). A 400 (e.g. a size the product does not have)
+    /// is a permanent error and is not retried. Odd rows are skipped and counted in the page's
+    /// `skipped`.
+    pub async fn recent_sales(
+        &self,
+        catalog_id: &str,
+        size: &str,
+        region: Region,
+    ) -> Result<SalesPage, ProviderError> {
+        check_id(M, "catalog id", catalog_id)?;
+        check_size(size)?;
+        let body = self
+            .get(
+                "/pricing_insights/recent_sales",
+                &[
+                    ("catalog_id", catalog_id.to_string()),
+                    ("size", size.to_string()),
+                    ("limit", "200".to_string()),
+                    ("product_condition", "PRODUCT_CONDITION_NEW".to_string()),
+                    (
+                        "packaging_condition",
+                        "PACKAGING_CONDITION_GOOD_CONDITION".to_string(),
+                    ),
+                    ("consigned", "false".to_string()),
+                    ("region_id", region.alias_region_id().to_string()),
+                ],
+            )
+            .await?;
+        alias_recent_sales(&body, catalog_id, size, region, Utc::now())
+    }
+
     /// One page of `GET /catalog?query=&limit=&pagination_token=`.
     pub async fn search_page(
         &self,
@@ -169,5 +210,28 @@ impl AliasClient {
         check_id(M, "catalog id", catalog_id)?;
         let body = self.get(&format!("/catalog/{catalog_id}"), &[]).await?;
         Ok(alias_variants(&alias_catalog_item(&body)?))
+    }
+}
+
+/// A pricing size as Alias takes it: a plain positive decimal (`10`, `10.5`), nothing else, so a
+/// label like `10W` or `US 10` fails here instead of costing a call.
+fn check_size(size: &str) -> Result<(), ProviderError> {
+    let (whole, frac) = match size.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (size, None),
+    };
+    let digits = |p: &str| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit());
+    let positive = size.bytes().any(|b| (b'1'..=b'9').contains(&b));
+    if digits(whole) && frac.is_none_or(digits) && positive {
+        Ok(())
+    } else {
+        Err(ProviderError::Permanent {
+            marketplace: M,
+            status: 0,
+            detail: format!(
+                "invalid size {:?}: expected a plain decimal like 10 or 10.5",
+                size.chars().take(20).collect::<String>()
+            ),
+        })
     }
 }

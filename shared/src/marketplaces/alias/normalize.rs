@@ -1,9 +1,9 @@
 //! Alias payloads → snapshot types. Pure functions (body in, value out), so fixtures and the live
 //! client go through exactly the same code. Amount rules are in `marketplaces::normalize`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 
 use super::wire;
@@ -12,7 +12,9 @@ use crate::core::sizes::{parse_size, SizeSystem};
 use crate::marketplaces::error::ProviderError;
 use crate::marketplaces::money::{nonzero, parse_cents, RawNumber};
 use crate::marketplaces::normalize::*;
-use crate::marketplaces::snapshot::{CatalogCandidate, MarketSnapshot, MarketplaceVariant, Quote};
+use crate::marketplaces::snapshot::{
+    CatalogCandidate, MarketSnapshot, MarketplaceVariant, Quote, Sale, SalesPage, SalesSkipped,
+};
 
 const NEW: &[&str] = &["PRODUCT_CONDITION_NEW", "1"];
 const GOOD_BOX: &[&str] = &["PACKAGING_CONDITION_GOOD_CONDITION", "1"];
@@ -208,4 +210,93 @@ pub fn alias_variants(item: &wire::CatalogItem) -> Vec<MarketplaceVariant> {
 /// Alias `GET /catalog/{id}` body → the item.
 pub fn alias_catalog_item(body: &[u8]) -> Result<wire::CatalogItem, ProviderError> {
     decode::<wire::CatalogItemEnvelope>(Marketplace::Alias, body).map(|e| e.catalog_item)
+}
+
+/// How far after our clock a sale may be dated before it counts as impossible (clock skew).
+const FUTURE_TOLERANCE_SECS: i64 = 300;
+
+/// A sale price: whole, positive USD cents. `"0"`, negatives, fractions and missing are `None`.
+fn sale_cents(raw: &Option<RawNumber>) -> Option<i64> {
+    let cents = match raw.as_ref()? {
+        RawNumber::Text(s) => parse_cents(s).ok()?,
+        RawNumber::Number(n) => i64::try_from(n.as_u64()?).ok()?,
+    };
+    nonzero(cents)
+}
+
+/// Alias `recent_sales` for one size → a page of sales in USD cents, newest first.
+///
+/// A page is one size's tape, so rows are checked one by one rather than failing the page: a row
+/// without a readable `purchased_at`, with a missing, zero, negative or fractional price, of
+/// another size than `asked_size`, dated more than `FUTURE_TOLERANCE_SECS` after `now`, or repeating
+/// an earlier row exactly (same time, price and consigned flag) is dropped and counted in
+/// `skipped`. A body that is not the JSON object is `Malformed`. A missing `consigned` is
+/// `false` (proto3 omits false booleans).
+pub fn alias_recent_sales(
+    body: &[u8],
+    catalog_id: &str,
+    asked_size: &str,
+    region: Region,
+    now: DateTime<Utc>,
+) -> Result<SalesPage, ProviderError> {
+    let m = Marketplace::Alias;
+    let Some(size) = parse_size(asked_size) else {
+        return Err(ProviderError::Permanent {
+            marketplace: m,
+            status: 0,
+            detail: format!(
+                "invalid size {:?}",
+                asked_size.chars().take(20).collect::<String>()
+            ),
+        });
+    };
+    let parsed: wire::RecentSales = decode(m, body)?;
+    let mut skipped = SalesSkipped::default();
+    let mut seen = HashSet::new();
+    let mut sales = Vec::with_capacity(parsed.recent_sales.len());
+    for row in &parsed.recent_sales {
+        let at = row
+            .purchased_at
+            .as_deref()
+            .and_then(|t| DateTime::parse_from_rfc3339(t.trim()).ok())
+            .map(|t| t.with_timezone(&Utc));
+        let Some(at) = at else {
+            skipped.no_time += 1;
+            continue;
+        };
+        let Some(price) = sale_cents(&row.price_cents) else {
+            skipped.bad_price += 1;
+            continue;
+        };
+        if row.size.as_ref().and_then(|s| parse_size(&s.as_text())) != Some(size) {
+            skipped.other_size += 1;
+            continue;
+        }
+        if at > now + Duration::seconds(FUTURE_TOLERANCE_SECS) {
+            skipped.future += 1;
+            continue;
+        }
+        let consigned = row.consigned.unwrap_or(false);
+        if !seen.insert((at, price, consigned)) {
+            skipped.duplicate += 1;
+            continue;
+        }
+        sales.push(Sale {
+            purchased_at: at,
+            price_minor: price,
+            consigned,
+        });
+    }
+    // Alias sends newest first; sorting (stably) makes it a guarantee rather than an assumption.
+    sales.sort_by_key(|s| std::cmp::Reverse(s.purchased_at));
+    Ok(SalesPage {
+        marketplace: m,
+        external_product_id: catalog_id.to_string(),
+        size: asked_size.to_string(),
+        region,
+        currency: Currency::USD,
+        sales,
+        skipped,
+        fetched_at: now,
+    })
 }

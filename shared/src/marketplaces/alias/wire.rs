@@ -91,3 +91,29 @@ pub struct Availability {
     #[serde(default)]
     pub global_indicator_price_cents: Option<RawNumber>,
 }
+
+/// `GET /pricing_insights/recent_sales`: one size's sales, newest first. Every field is optional
+/// so one odd row is skipped (and counted) instead of failing the page.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RecentSales {
+    #[serde(default)]
+    pub recent_sales: Vec<RecentSale>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RecentSale {
+    /// RFC 3339 with milliseconds and `Z`.
+    #[serde(default)]
+    pub purchased_at: Option<String>,
+    /// USD cents, a string on the wire (a number is accepted).
+    #[serde(default)]
+    pub price_cents: Option<RawNumber>,
+    /// US size equivalent, a number on the wire (a string is accepted).
+    #[serde(default)]
+    pub size: Option<RawNumber>,
+    /// proto3 may omit a `false`, so absent reads as not consigned.
+    #[serde(default)]
+    pub consigned: Option<bool>,
+    #[serde(default)]
+    pub catalog_id: Option<String>,
+}
