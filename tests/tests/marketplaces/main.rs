@@ -7,4 +7,6 @@ mod fees;
 mod fixtures;
 mod money;
 mod ratelimit;
+mod sales;
+mod sales_client;
 mod sandbox;
