@@ -61,6 +61,9 @@ pub struct PipelineOptions {
     pub worker: WorkerConfig,
     /// The database also holds the existing app's tables (see `TestDb::with_existing_app`).
     pub existing_app: bool,
+    /// Plan sales jobs too. Off by default so the price tests count price calls only; the sales
+    /// tests (`sync::sales`) switch it on.
+    pub sales: bool,
 }
 
 impl Default for PipelineOptions {
@@ -83,6 +86,7 @@ impl Default for PipelineOptions {
                 ..WorkerConfig::default()
             },
             existing_app: false,
+            sales: false,
         }
     }
 }
@@ -126,10 +130,14 @@ impl Pipeline {
                 .expect("queues on the SQS-compatible server (is moto running on 127.0.0.1:4566?)");
         let queue = JobQueue::new(sqs.clone(), queue_url.clone());
 
+        let mut plan = PlanConfig::default();
+        if !opts.sales {
+            plan.sales.daily_calls = 0;
+        }
         let orchestrator = sync_orchestrator::State {
             pool: pool.clone(),
             queue: Some(queue.clone()),
-            plan: PlanConfig::default(),
+            plan,
             cleanup: CleanupConfig::default(),
             http: reqwest::Client::new(),
             fx_url: sandbox.url("/ecb/eurofxref-daily.xml"),
@@ -162,7 +170,7 @@ impl Pipeline {
         sync_orchestrator::State {
             pool: self.db.pool(),
             queue: Some(queue),
-            plan: PlanConfig::default(),
+            plan: self.orchestrator.plan.clone(),
             cleanup: CleanupConfig::default(),
             http: reqwest::Client::new(),
             fx_url: self.sandbox.url("/ecb/eurofxref-daily.xml"),

@@ -3,7 +3,7 @@
 //! Routes (all `GET`, plus `OPTIONS` preflight):
 //! - `/v1/products?q=&brand=&limit=&cursor=&market=&currency=`: catalogue search;
 //! - `/v1/products/{style_code}?market=&currency=&size=`: the whole market page;
-//! - `/v1/products/{style_code}/history?size=&marketplace=&days=&market=&currency=`.
+//! - `/v1/products/{style_code}/history?size=&marketplace=&days=|range=&metric=prices|sales&market=&currency=`.
 //!
 //! Each request is one database round trip (one SQL statement that returns a JSON document).
 
@@ -11,7 +11,7 @@ mod params;
 
 mod routes;
 
-use routes::{history, page, search};
+use routes::{history, page, sales_history, search};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use lambda_http::http::Method;

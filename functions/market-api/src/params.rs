@@ -89,3 +89,74 @@ mod tests {
         assert!(style_code("DZ5485–612").is_err());
     }
 }
+
+/// `?metric=prices|sales` on the history route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Metric {
+    /// Daily close asks and bids (`market.daily_rollups`).
+    Prices,
+    /// Daily sales count, average, min and max (`market.sales_daily*`).
+    Sales,
+}
+
+impl std::str::FromStr for Metric {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s.to_ascii_lowercase().as_str() {
+            "prices" => Ok(Metric::Prices),
+            "sales" => Ok(Metric::Sales),
+            _ => Err(()),
+        }
+    }
+}
+
+/// `?range=` on the history route: the app's chart ranges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Range {
+    D7,
+    D30,
+    D90,
+    M13,
+    All,
+}
+
+impl Range {
+    pub const CHOICES: &'static str = "7d, 30d, 90d, 13m, all";
+
+    /// Days back from today. 13 months is 396 days (13 x 30.44, rounded up); "all" is everything
+    /// stored (aggregates are pruned by their retention, so the bound is only a guard).
+    pub fn days(self) -> i32 {
+        match self {
+            Range::D7 => 7,
+            Range::D30 => 30,
+            Range::D90 => 90,
+            Range::M13 => 396,
+            Range::All => 36_600,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Range::D7 => "7d",
+            Range::D30 => "30d",
+            Range::D90 => "90d",
+            Range::M13 => "13m",
+            Range::All => "all",
+        }
+    }
+}
+
+impl std::str::FromStr for Range {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s.to_ascii_lowercase().as_str() {
+            "7d" => Ok(Range::D7),
+            "30d" => Ok(Range::D30),
+            "90d" => Ok(Range::D90),
+            "13m" => Ok(Range::M13),
+            "all" => Ok(Range::All),
+            _ => Err(()),
+        }
+    }
+}

@@ -42,6 +42,15 @@ impl Marketplace {
             Marketplace::Alias => "Alias",
         }
     }
+
+    /// Why this marketplace has no sales figures (`None`: it reports sales). The one place the
+    /// APIs and the sync take this from.
+    pub fn no_sales_reason(self) -> Option<&'static str> {
+        match self {
+            Marketplace::StockX => Some("StockX's public API publishes no sales history"),
+            Marketplace::Alias => None,
+        }
+    }
 }
 
 impl fmt::Display for Marketplace {

@@ -15,6 +15,8 @@ pub struct CleanupConfig {
     pub budget_bytes: i64,
     /// Raw retention is never tightened below this many days.
     pub min_raw_retention_days: i32,
+    /// Sales retention (raw and aggregates): see `sync::sales::SalesConfig`.
+    pub sales: crate::sync::sales::SalesConfig,
 }
 
 impl Default for CleanupConfig {
@@ -24,6 +26,7 @@ impl Default for CleanupConfig {
             rollup_retention_days: 90,
             budget_bytes: 400 * 1024 * 1024,
             min_raw_retention_days: 7,
+            sales: Default::default(),
         }
     }
 }
@@ -38,6 +41,7 @@ impl CleanupConfig {
             budget_bytes: parsed("DB_SIZE_BUDGET_MB", 400i64)?.max(1) * 1024 * 1024,
             min_raw_retention_days: parsed("MIN_RAW_RETENTION_DAYS", d.min_raw_retention_days)?
                 .max(1),
+            sales: crate::sync::sales::SalesConfig::from_env()?,
         })
     }
 }
@@ -46,6 +50,8 @@ impl CleanupConfig {
 pub struct CleanupReport {
     pub partitions_dropped: Vec<String>,
     pub rollups_pruned: i64,
+    /// Raw sales and sales aggregates past their retention.
+    pub sales_pruned: i64,
     pub database_bytes: i64,
     pub budget_bytes: i64,
     /// Set when the database was over budget and raw retention was tightened to this many days.
@@ -93,6 +99,12 @@ pub async fn run<C: GenericClient>(
         )
         .await?[0]
         .get(0);
+    report.sales_pruned = crate::sync::sales::store::prune(
+        c,
+        cfg.sales.retention_days,
+        cfg.sales.aggregate_retention_days,
+    )
+    .await?;
     c.query_typed("SELECT market.refresh_product_market_summary()", &[])
         .await?;
 

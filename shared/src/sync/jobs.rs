@@ -20,6 +20,8 @@ pub enum JobKind {
     Map,
     /// Fetch prices for a mapped product.
     Prices,
+    /// Fetch recent sales, one call per size and region (Alias only; see `sync::sales`).
+    Sales,
 }
 
 impl JobKind {
@@ -27,6 +29,7 @@ impl JobKind {
         match self {
             JobKind::Map => "map",
             JobKind::Prices => "prices",
+            JobKind::Sales => "sales",
         }
     }
 }
@@ -43,6 +46,7 @@ impl FromStr for JobKind {
         match s {
             "map" => Ok(JobKind::Map),
             "prices" => Ok(JobKind::Prices),
+            "sales" => Ok(JobKind::Sales),
             _ => Err(UnknownValue::new("job kind", s)),
         }
     }

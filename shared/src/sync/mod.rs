@@ -7,6 +7,7 @@ pub mod jobs;
 pub mod orchestrator;
 pub mod planner;
 pub mod queue;
+pub mod sales;
 pub mod store;
 pub mod tiers;
 pub mod worker;

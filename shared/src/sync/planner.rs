@@ -15,6 +15,7 @@ use tokio_postgres::GenericClient;
 
 use super::jobs::{JobKind, JobMessage};
 use super::queue::JobQueue;
+use super::sales::{self, SalesConfig};
 use super::tiers;
 use crate::core::config::{parsed, ConfigError};
 use crate::core::domain::Marketplace;
@@ -40,6 +41,8 @@ pub struct PlanConfig {
     pub unmatched_recheck: Duration,
     /// Days of history partitions kept ready ahead.
     pub partitions_ahead: i32,
+    /// Sales jobs' cadences and daily call budget.
+    pub sales: SalesConfig,
 }
 
 impl Default for PlanConfig {
@@ -53,6 +56,7 @@ impl Default for PlanConfig {
             stale_job_from_queue: false,
             unmatched_recheck: Duration::from_secs(30 * 24 * 3600),
             partitions_ahead: 7,
+            sales: SalesConfig::default(),
         }
     }
 }
@@ -73,6 +77,7 @@ impl PlanConfig {
             calls_per_prices_job: regions,
             stale_job_after: Duration::from_secs(parsed("SYNC_STALE_JOB_HOURS", 6u64)? * 3600),
             stale_job_from_queue: crate::core::config::optional("SYNC_STALE_JOB_HOURS").is_none(),
+            sales: SalesConfig::from_env()?,
             ..d
         })
     }
@@ -177,7 +182,7 @@ pub async fn plan<C: GenericClient>(
                      END
                  AND NOT EXISTS (SELECT 1 FROM market.sync_jobs j
                                  WHERE j.product_id = p.id AND j.marketplace_id = m.id
-                                   AND j.status IN ('queued', 'running'))
+                                   AND j.kind IN ('map', 'prices') AND j.status IN ('queued', 'running'))
              ), costed AS (
                SELECT c.*, CASE WHEN kind = 'prices' THEN $3 ELSE $3 + 2 END AS cost FROM candidates c
              ), ranked AS (
@@ -203,7 +208,7 @@ pub async fn plan<C: GenericClient>(
             ],
         )
         .await?;
-    let messages: Vec<JobMessage> = rows
+    let mut messages: Vec<JobMessage> = rows
         .iter()
         .filter_map(|r| {
             let mp: i16 = r.get(2);
@@ -216,6 +221,20 @@ pub async fn plan<C: GenericClient>(
             })
         })
         .collect();
+    // Sales come after prices: they only use what the tick's cap and the budgets leave.
+    if marketplaces.contains(&Marketplace::Alias) {
+        messages.extend(
+            sales::plan::plan(
+                c,
+                &cfg.sales,
+                summary.run_id,
+                calls_per_prices_job,
+                cfg.daily_reserve,
+                cfg.max_jobs - messages.len() as i64,
+            )
+            .await?,
+        );
+    }
     summary.planned = messages.len() as i64;
     let mut by_kind: std::collections::BTreeMap<(String, String), i64> = Default::default();
     for m in &messages {

@@ -8,6 +8,7 @@ use chrono::Utc;
 use futures::stream::{self, StreamExt};
 
 use super::jobs::{self, Claim, ClaimedJob, FailureEnd, JobKind, JobMessage};
+use super::sales::{self, SalesConfig};
 use super::store;
 use crate::core::config::{optional, parsed, ConfigError};
 use crate::core::db::{DbError, DbPool};
@@ -29,6 +30,7 @@ pub struct WorkerConfig {
     /// Delay before a retry when the marketplace gave no `Retry-After`.
     pub retry_delay: Duration,
     pub cadences: Cadences,
+    pub sales: SalesConfig,
 }
 
 impl Default for WorkerConfig {
@@ -39,6 +41,7 @@ impl Default for WorkerConfig {
             max_receive_count: 5,
             retry_delay: Duration::from_secs(30),
             cadences: Cadences::default(),
+            sales: SalesConfig::default(),
         }
     }
 }
@@ -64,6 +67,7 @@ impl WorkerConfig {
             max_receive_count: parsed("SQS_MAX_RECEIVE_COUNT", d.max_receive_count)?.max(1),
             retry_delay: Duration::from_secs(parsed("WORKER_RETRY_DELAY_SECS", 30u64)?),
             cadences: Cadences::from_env()?,
+            sales: SalesConfig::from_env()?,
         })
     }
 }
@@ -99,7 +103,7 @@ pub struct Worker {
 const REGIONS_TTL: Duration = Duration::from_secs(60);
 
 /// Why an attempt failed, classified for the retry decision.
-enum Failure {
+pub(crate) enum Failure {
     Provider(ProviderError),
     Db(DbError),
     /// The marketplace has no single product with this style code: recorded on the link.
@@ -224,6 +228,7 @@ impl Worker {
         );
         let _enter = span.enter();
         let result = match claimed.kind {
+            JobKind::Sales => self.run_sales(&claimed).await,
             JobKind::Prices if claimed.variants_mapped && claimed.external_id.is_some() => {
                 self.run_prices(&claimed).await
             }
@@ -258,6 +263,12 @@ impl Worker {
             );
         }
         Ok(snapshots)
+    }
+
+    async fn run_sales(&self, job: &ClaimedJob) -> Result<i64, Failure> {
+        let regions = self.regions().await?;
+        let client = self.clients.alias()?;
+        sales::job::run(&self.pool, client, &self.config.sales, &regions, job).await
     }
 
     async fn run_prices(&self, job: &ClaimedJob) -> Result<i64, Failure> {

@@ -9,4 +9,5 @@ mod inventory_pages;
 mod me;
 mod page;
 mod request_fuzz;
+mod sales;
 mod search;

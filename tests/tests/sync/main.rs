@@ -5,4 +5,5 @@
 mod existing_app;
 mod housekeeping;
 mod pipeline;
+mod sales;
 mod sqs_stalls;

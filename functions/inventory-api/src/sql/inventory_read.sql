@@ -12,7 +12,8 @@ items AS (
   WHERE i.user_id = $1 AND i.status = ANY($2)
 ), prods AS (
   SELECT DISTINCT ON (p.style_key) p.id, p.style_key, p.style_code, p.name, p.brand, p.colorway,
-         p.image_url, p.tier
+         p.image_url, p.tier,
+         (SELECT s.synced_at FROM market.sales_sync s WHERE s.product_id = p.id) AS sales_synced_at
   FROM market.products p
   WHERE p.style_key IN (SELECT key FROM items)
   ORDER BY p.style_key, (p.style_code IN (SELECT norm FROM items)) DESC, p.id
@@ -33,6 +34,20 @@ items AS (
   -- that the product is synced elsewhere (`region_not_synced`).
 ), fx AS (
   SELECT quote, rate, rate_date FROM market.fx_latest
+), size_sales AS (
+  -- Each size's last sale (the newest daily aggregate keeps its time and price) and its 72-hour
+  -- and 30-day volume (raw sales), per region: the requested market picks its rows.
+  SELECT d.variant_id, d.marketplace_id, d.region, d.currency, d.last_minor AS amount_minor,
+         d.last_at AS purchased_at,
+         (SELECT count(*) FROM market.sales s
+          WHERE s.variant_id = d.variant_id AND s.marketplace_id = d.marketplace_id AND s.region = d.region
+            AND s.purchased_at > now() - interval '72 hours') AS volume_72h,
+         (SELECT count(*) FROM market.sales s
+          WHERE s.variant_id = d.variant_id AND s.marketplace_id = d.marketplace_id AND s.region = d.region
+            AND s.purchased_at > now() - interval '30 days') AS volume_30d
+  FROM (SELECT DISTINCT ON (d.variant_id, d.marketplace_id, d.region) d.*
+        FROM market.sales_daily_sizes d JOIN sv ON sv.id = d.variant_id
+        ORDER BY d.variant_id, d.marketplace_id, d.region, d.day DESC) d
 )
 SELECT json_build_object(
   'profile', (SELECT row_to_json(prof) FROM prof),
@@ -40,5 +55,6 @@ SELECT json_build_object(
   'products', (SELECT coalesce(json_agg(prods), '[]') FROM prods),
   'variants', (SELECT coalesce(json_agg(sv), '[]') FROM sv),
   'prices', (SELECT coalesce(json_agg(lp), '[]') FROM lp),
+  'size_sales', (SELECT coalesce(json_agg(size_sales), '[]') FROM size_sales),
   'fx', (SELECT coalesce(json_agg(fx), '[]') FROM fx)
 )

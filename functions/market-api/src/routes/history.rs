@@ -10,7 +10,7 @@ use shared::core::db::{query_bounded, Type};
 use shared::core::domain::{Currency, Marketplace, Region};
 use shared::valuation::fx::{Converter, FxRow, FxUsage, RateTable};
 
-use crate::params::{self, SizeFilter};
+use crate::params::{self, Metric, Range, SizeFilter};
 use crate::{ApiError, State};
 
 /// One day x marketplace x currency aggregate as the queries return it.
@@ -119,6 +119,7 @@ struct Out {
     currency: Currency,
     minor_digits: u32,
     marketplace: Option<Marketplace>,
+    metric: Metric,
     fx: Option<FxUsage>,
     history: HistoryOut,
 }
@@ -132,10 +133,41 @@ pub async fn handle(
     let market = params::market(&mut q);
     let size = params::size(&mut q);
     let marketplace = q.parsed::<Marketplace>("marketplace", "stockx, alias");
-    let days = q.int("days", 1, 365).unwrap_or(30) as i32;
+    let metric = q
+        .parsed::<Metric>("metric", "prices, sales")
+        .unwrap_or(Metric::Prices);
+    let range = q.parsed::<Range>("range", Range::CHOICES);
+    let days_param = q.int("days", 1, 365);
+    if range.is_some() && days_param.is_some() {
+        q.invalid("days", "give either days or range, not both");
+    }
+    let days = range
+        .map(Range::days)
+        .or(days_param.map(|d| d as i32))
+        .unwrap_or(30);
     let style = params::style_code(raw_style);
-    q.finish(&["market", "currency", "size", "marketplace", "days"])?;
+    q.finish(&[
+        "market",
+        "currency",
+        "size",
+        "marketplace",
+        "days",
+        "metric",
+        "range",
+    ])?;
     let (key, normalized) = style?;
+    if metric == Metric::Sales {
+        let ask = crate::sales_history::Ask {
+            key: &key,
+            normalized: &normalized,
+            market,
+            size,
+            marketplace,
+            days,
+            range: range.map(Range::code),
+        };
+        return crate::sales_history::handle(state, ask).await;
+    }
 
     let client = state.client().await?;
     state.count_round_trip();
@@ -180,6 +212,7 @@ pub async fn handle(
         currency: market.currency,
         minor_digits: market.currency.minor_digits(),
         marketplace,
+        metric,
         fx: conv.usage(),
         history,
     };

@@ -2,4 +2,5 @@
 
 pub mod history;
 pub mod page;
+pub mod sales_history;
 pub mod search;

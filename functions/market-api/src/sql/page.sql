@@ -45,6 +45,29 @@ p AS (
   FROM market.marketplace_links l JOIN p ON l.product_id = p.id
 ), fx AS (
   SELECT quote, rate, rate_date FROM market.fx_latest
+), size_sales AS (
+  -- Each size's last sale in this region: the newest daily aggregate row keeps its time and price.
+  SELECT DISTINCT ON (d.variant_id, d.marketplace_id)
+         d.variant_id, d.marketplace_id, d.currency, d.last_minor AS amount_minor, d.last_at AS purchased_at
+  FROM market.sales_daily_sizes d JOIN sv ON sv.id = d.variant_id
+  WHERE d.region = $4
+  ORDER BY d.variant_id, d.marketplace_id, d.day DESC
+), sales_stats AS (
+  -- The product's sales of the last 30 days in this region, from the raw rows (hour precision).
+  SELECT s.marketplace_id, s.currency,
+         count(*) FILTER (WHERE s.purchased_at > now() - interval '72 hours') AS volume_72h,
+         count(*) FILTER (WHERE s.purchased_at > now() - interval '7 days') AS volume_7d,
+         count(*) AS volume_30d,
+         round(avg(s.price_minor) FILTER (WHERE s.purchased_at > now() - interval '7 days'))::bigint AS average_7d_minor
+  FROM market.sales s JOIN sv ON sv.id = s.variant_id
+  WHERE s.region = $4 AND s.purchased_at > now() - interval '30 days'
+  GROUP BY s.marketplace_id, s.currency
+), sales_last AS (
+  SELECT DISTINCT ON (d.marketplace_id) d.marketplace_id, d.currency, d.last_minor AS amount_minor,
+         d.last_at AS purchased_at
+  FROM market.sales_daily d JOIN p ON d.product_id = p.id
+  WHERE d.region = $4
+  ORDER BY d.marketplace_id, d.day DESC
 )
 SELECT json_build_object(
   'product', (SELECT row_to_json(p) FROM p),
@@ -58,5 +81,9 @@ SELECT json_build_object(
   'links', (SELECT coalesce(json_agg(links ORDER BY marketplace_id), '[]') FROM links),
   'fx', (SELECT coalesce(json_agg(fx), '[]') FROM fx),
   'viewed', (SELECT count(*) FROM touch),
+  'size_sales', (SELECT coalesce(json_agg(size_sales), '[]') FROM size_sales),
+  'sales_stats', (SELECT coalesce(json_agg(sales_stats), '[]') FROM sales_stats),
+  'sales_last', (SELECT coalesce(json_agg(sales_last), '[]') FROM sales_last),
+  'sales_synced_at', (SELECT s.synced_at FROM market.sales_sync s JOIN p ON s.product_id = p.id),
   'profile', CASE WHEN $1::uuid IS NULL THEN NULL ELSE (SELECT row_to_json(prof) FROM prof) END
 )

@@ -13,6 +13,7 @@
 mod out;
 mod page;
 mod rows;
+mod sales;
 mod value;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -183,6 +184,7 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
             synced_elsewhere.insert(p.variant_id);
         }
     }
+    let sales_by_variant = sales::index(&read.size_sales, market);
     let mut links: HashMap<i32, Vec<&LinkRow>> = HashMap::new();
     for l in &enq.links {
         links.entry(l.product_id).or_default().push(l);
@@ -272,6 +274,17 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
             sync_pending: product.is_some_and(|p| pending.contains(&p.id)),
             platforms: Vec::new(),
             better_by_minor: None,
+            sales: match (
+                product.and_then(|p| p.sales_synced_at),
+                size_match.as_ref().and_then(|m| m.variant_id),
+            ) {
+                (Some(synced_at), Some(variant)) => Some(sales::for_item(
+                    sales_by_variant.get(&variant),
+                    synced_at,
+                    &mut conv,
+                )?),
+                _ => None,
+            },
             listings: it
                 .listings
                 .iter()

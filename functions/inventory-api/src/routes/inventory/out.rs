@@ -88,6 +88,9 @@ pub(super) struct ItemOut {
     pub(super) platforms: Vec<PlatformOut>,
     /// How much more the best platform pays than the next one (net at ask).
     pub(super) better_by_minor: Option<i64>,
+    /// The size's last sale and 72-hour / 30-day volume in this market (Alias; StockX publishes
+    /// no sales). Null until the product's sales are fetched or when the size is not matched.
+    pub(super) sales: Option<super::sales::ItemSalesOut>,
 }
 
 #[derive(Debug, Default, Serialize)]

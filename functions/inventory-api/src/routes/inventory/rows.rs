@@ -46,6 +46,8 @@ pub(super) struct ProductRow {
     pub(super) colorway: Option<String>,
     pub(super) image_url: Option<String>,
     pub(super) tier: String,
+    /// When the product's sales were last fetched (never: null).
+    pub(super) sales_synced_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -81,6 +83,7 @@ pub(super) struct ReadRow {
     pub(super) products: Vec<ProductRow>,
     pub(super) variants: Vec<VariantRow>,
     pub(super) prices: Vec<PriceRow>,
+    pub(super) size_sales: Vec<super::sales::SizeSalesRow>,
     pub(super) fx: Vec<FxRow>,
 }
 

@@ -22,6 +22,7 @@ use crate::{ApiError, State};
 
 mod out;
 mod rows;
+mod sales;
 
 use self::out::*;
 use self::rows::*;
@@ -167,6 +168,7 @@ pub async fn handle(
         ));
     }
 
+    let mut size_sales = sales::size_last_sales(&row.size_sales, &mut conv)?;
     let mut sizes = Vec::with_capacity(row.sizes.len());
     for s in &row.sizes {
         let system: SizeSystem = s
@@ -204,6 +206,7 @@ pub async fn handle(
             best_ask,
             best_payout,
             instant_payout,
+            last_sale: size_sales.remove(&s.id),
         });
     }
 
@@ -342,6 +345,12 @@ pub async fn handle(
         sizes,
         history,
         size_history,
+        sales: sales::build(
+            &row.sales_stats,
+            &row.sales_last,
+            row.sales_synced_at,
+            &mut conv,
+        )?,
         freshness,
     };
     let max_age = state.cadences.cache_seconds(tier, last_synced_at, now);

@@ -26,6 +26,8 @@ pub(super) struct PageOut {
     pub(super) sizes: Vec<SizeOut>,
     pub(super) history: HistoryOut,
     pub(super) size_history: Option<HistoryOut>,
+    /// Sales (Alias `recent_sales`; StockX publishes none).
+    pub(super) sales: super::sales::SalesOut,
     pub(super) freshness: FreshnessOut,
 }
 
@@ -121,6 +123,8 @@ pub(super) struct SizeOut {
     pub(super) best_payout: Option<DisplayPayout>,
     /// Highest net payout when selling now to each marketplace's highest bid.
     pub(super) instant_payout: Option<DisplayPayout>,
+    /// This size's last real sale, with when it happened.
+    pub(super) last_sale: Option<super::sales::SoldOut>,
 }
 
 #[derive(Debug, Serialize)]

@@ -61,6 +61,32 @@ pub(super) struct Row {
     pub(super) size_history: Vec<HistRow>,
     pub(super) links: Vec<LinkRow>,
     pub(super) fx: Vec<FxRow>,
+    pub(super) size_sales: Vec<SaleRow>,
+    pub(super) sales_stats: Vec<SalesStatsRow>,
+    pub(super) sales_last: Vec<SaleRow>,
+    pub(super) sales_synced_at: Option<DateTime<Utc>>,
     /// The signed-in caller's fee profile row (null for anonymous requests).
     pub(super) profile: Option<shared::valuation::seller::ProfileRow>,
+}
+
+/// One sale (a size's or the product's last), in the marketplace's currency.
+#[derive(Debug, Deserialize)]
+pub(super) struct SaleRow {
+    #[serde(default)]
+    pub(super) variant_id: Option<i32>,
+    pub(super) marketplace_id: i16,
+    pub(super) currency: String,
+    pub(super) amount_minor: i64,
+    pub(super) purchased_at: DateTime<Utc>,
+}
+
+/// The product's sales of the last 30 days in one marketplace.
+#[derive(Debug, Deserialize)]
+pub(super) struct SalesStatsRow {
+    pub(super) marketplace_id: i16,
+    pub(super) currency: String,
+    pub(super) volume_72h: i64,
+    pub(super) volume_7d: i64,
+    pub(super) volume_30d: i64,
+    pub(super) average_7d_minor: Option<i64>,
 }

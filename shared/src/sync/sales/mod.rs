@@ -1,0 +1,106 @@
+//! Sales sync: Alias's `recent_sales`, one call per product x size x region (the only access
+//! pattern that works: without a size the API answers 400). StockX's public API has no sales
+//! history, so only Alias is walked and the APIs say so for StockX.
+//!
+//! - [`SalesConfig`]: the one place the sales cadences, the daily call budget and retention live.
+//! - [`plan`]: which products' sales are due this tick, within the daily budget.
+//! - [`store`]: each sale stored once under its natural key, daily aggregates updated from exactly
+//!   the new rows.
+//! - [`job`]: the worker's walk over one product's sizes and regions.
+//!
+//! Calls per day at 500 products (25 sizes, 3 regions, defaults): hot products daily and the rest
+//! weekly, and between weekly full walks only sizes that sold in the last 30 days are asked. With
+//! 50 hot products that is at most 50 x 75 + 450 x 75 / 7 = 8,571 calls a day (less on days
+//! without full walks), inside the default budget of 10,000.
+
+use std::time::Duration;
+
+use crate::core::config::{parsed, ConfigError};
+
+pub mod job;
+pub mod plan;
+pub mod store;
+
+/// Sales cadences, budget and retention (environment: `SALES_HOT_HOURS`, `SALES_OTHER_HOURS`,
+/// `SALES_FULL_WALK_HOURS`, `SALES_RECENT_DAYS`, `SALES_DAILY_CALLS`, `SALES_RETENTION_DAYS`,
+/// `SALES_AGGREGATE_RETENTION_DAYS`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SalesConfig {
+    /// How often a hot product's sales are fetched.
+    pub hot_every: Duration,
+    /// How often every other product's sales are fetched.
+    pub other_every: Duration,
+    /// How often every size is asked; in between only sizes that sold within `recent_days`.
+    pub full_walk_every: Duration,
+    pub recent_days: i32,
+    /// Alias calls all sales jobs may make in 24 hours (Alias publishes no limit; prices come first).
+    pub daily_calls: i64,
+    /// Raw sales are kept this many days; sales older than this are not stored (their day's
+    /// aggregate could otherwise count them twice after the raw row expired and was fetched again).
+    pub retention_days: i32,
+    /// Daily aggregates (the 13-month and all-time charts) are kept this many days.
+    pub aggregate_retention_days: i32,
+}
+
+impl Default for SalesConfig {
+    fn default() -> Self {
+        SalesConfig {
+            hot_every: Duration::from_secs(24 * 3600),
+            other_every: Duration::from_secs(7 * 24 * 3600),
+            full_walk_every: Duration::from_secs(7 * 24 * 3600),
+            recent_days: 30,
+            daily_calls: 10_000,
+            retention_days: 90,
+            aggregate_retention_days: 2 * 366,
+        }
+    }
+}
+
+impl SalesConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let d = SalesConfig::default();
+        let hours = |name: &str, default: Duration| -> Result<Duration, ConfigError> {
+            let h: f64 = parsed(name, default.as_secs_f64() / 3600.0)?;
+            if !(1.0..=24.0 * 366.0).contains(&h) {
+                return Err(ConfigError {
+                    name: name.into(),
+                    message: format!("must be between 1 and 8784 hours, got {h}"),
+                });
+            }
+            Ok(Duration::from_secs_f64(h * 3600.0))
+        };
+        let days = |name: &str, default: i32, min: i32| -> Result<i32, ConfigError> {
+            let v: i32 = parsed(name, default)?;
+            if !(min..=3660).contains(&v) {
+                return Err(ConfigError {
+                    name: name.into(),
+                    message: format!("must be between {min} and 3660 days, got {v}"),
+                });
+            }
+            Ok(v)
+        };
+        let retention_days = days("SALES_RETENTION_DAYS", d.retention_days, 31)?;
+        Ok(SalesConfig {
+            hot_every: hours("SALES_HOT_HOURS", d.hot_every)?,
+            other_every: hours("SALES_OTHER_HOURS", d.other_every)?,
+            full_walk_every: hours("SALES_FULL_WALK_HOURS", d.full_walk_every)?,
+            recent_days: days("SALES_RECENT_DAYS", d.recent_days, 1)?,
+            daily_calls: parsed("SALES_DAILY_CALLS", d.daily_calls)?.max(0),
+            retention_days,
+            aggregate_retention_days: days(
+                "SALES_AGGREGATE_RETENTION_DAYS",
+                d.aggregate_retention_days,
+                retention_days,
+            )?,
+        })
+    }
+
+    /// How long until a product of `tier` is due again.
+    pub fn every(&self, tier: &str) -> Duration {
+        if tier == "hot" {
+            self.hot_every
+        } else {
+            self.other_every
+        }
+    }
+}

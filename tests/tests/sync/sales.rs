@@ -1,0 +1,317 @@
+//! Sales sync: the write path's deduplication and aggregates against a hand-computed example from
+//! Alias's published `recent_sales` payload, and the whole job (planner, SQS, worker, sandbox)
+//! making one call per size and region.
+
+use chrono::{DateTime, TimeZone, Utc};
+use e2e_tests::db::TestDb;
+use e2e_tests::pipeline::{Pipeline, PipelineOptions};
+use shared::admin::catalog;
+use shared::core::domain::{Currency, Marketplace, Region};
+use shared::marketplaces::alias::normalize::alias_recent_sales;
+use shared::marketplaces::snapshot::{Sale, SalesPage, SalesSkipped};
+use shared::sync::sales::store::{write_sales, SizeSales};
+use shared::sync::worker::WorkerConfig;
+
+fn fixture_page() -> SalesPage {
+    let body = std::fs::read(
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/alias/recent-sales.json"),
+    )
+    .unwrap();
+    alias_recent_sales(
+        &body,
+        "air-jordan-1-retro-high-og-dz5485-612",
+        "10",
+        Region::US,
+        Utc::now(),
+    )
+    .expect("the published example parses")
+}
+
+fn page_of(sales: Vec<Sale>) -> SalesPage {
+    SalesPage {
+        sales,
+        ..fixture_page()
+    }
+}
+
+fn at(y: i32, m: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h, mi, s).unwrap()
+}
+
+/// A database with one catalogue product; returns it and one of its variant ids.
+async fn one_variant() -> (TestDb, i32, i32) {
+    let db = TestDb::new().await;
+    let parsed = catalog::parse_file(&catalog::default_catalog_path()).expect("catalogue");
+    let rows: Vec<_> = parsed.rows.into_iter().take(1).collect();
+    let mut c = db.client().await;
+    catalog::load(&mut c, &rows).await.expect("seed");
+    let r = c
+        .query_one(
+            "SELECT product_id, id FROM market.size_variants ORDER BY id LIMIT 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    (db, r.get(0), r.get(1))
+}
+
+/// (day, sales, sum, min, max, last) per day of one table, oldest first.
+async fn daily(db: &TestDb, table: &str) -> Vec<(String, i32, i64, i32, i32, i32)> {
+    db.client()
+        .await
+        .query(
+            &format!(
+                "SELECT day::text, sales, sum_minor, min_minor, max_minor, last_minor
+                 FROM market.{table} ORDER BY day"
+            ),
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)))
+        .collect()
+}
+
+#[tokio::test]
+async fn overlapping_and_repeated_fetches_store_each_sale_once_and_aggregates_match_a_hand_count() {
+    let (db, product, variant) = one_variant().await;
+    let c = db.client().await;
+    let page = fixture_page();
+    // The published example: five sales of size 10, newest first.
+    assert_eq!(page.sales.len(), 5);
+    assert_eq!(page.currency, Currency::USD);
+    let long_ago = at(2000, 1, 1, 0, 0, 0);
+    let write = |sales: Vec<Sale>| {
+        let page = page_of(sales);
+        let c = &c;
+        async move {
+            write_sales(
+                c,
+                product,
+                Marketplace::Alias,
+                Region::US,
+                &[SizeSales {
+                    variant_id: variant,
+                    page: &page,
+                }],
+                long_ago,
+            )
+            .await
+            .unwrap()
+        }
+    };
+    // Two overlapping windows: the newest three, then the oldest three (one shared sale).
+    let a = write(page.sales[..3].to_vec()).await;
+    assert_eq!((a.received, a.inserted, a.already_stored), (3, 3, 0));
+    let b = write(page.sales[2..].to_vec()).await;
+    assert_eq!((b.received, b.inserted, b.already_stored), (3, 2, 1));
+    // The whole page again: nothing new.
+    let again = write(page.sales.clone()).await;
+    assert_eq!((again.inserted, again.already_stored), (0, 5));
+    // A second sale on 2025-11-27 (hand-made, earlier that day) joins that day's aggregate.
+    let extra = Sale {
+        purchased_at: at(2025, 11, 27, 8, 0, 0),
+        price_minor: 20_000,
+        consigned: false,
+    };
+    let e = write(vec![extra.clone(), extra]).await;
+    assert_eq!((e.received, e.inserted, e.already_stored), (2, 1, 0));
+
+    let stored: i64 = c
+        .query_one("SELECT count(*) FROM market.sales", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(stored, 6);
+    // By hand from recent-sales.json (22000 on 11-27 11:46, 21500 on 11-26, 22500 on 11-25,
+    // 21900 on 11-22, 23000 on 11-18) plus the extra 20000 on 11-27 08:00.
+    let expected = vec![
+        ("2025-11-18".to_string(), 1, 23_000, 23_000, 23_000, 23_000),
+        ("2025-11-22".to_string(), 1, 21_900, 21_900, 21_900, 21_900),
+        ("2025-11-25".to_string(), 1, 22_500, 22_500, 22_500, 22_500),
+        ("2025-11-26".to_string(), 1, 21_500, 21_500, 21_500, 21_500),
+        // Two sales: sum 42,000, min 20,000, max 22,000, last = the 11:46 sale (22,000).
+        ("2025-11-27".to_string(), 2, 42_000, 20_000, 22_000, 22_000),
+    ];
+    assert_eq!(daily(&db, "sales_daily").await, expected);
+    assert_eq!(daily(&db, "sales_daily_sizes").await, expected);
+    let consigned: i64 = c
+        .query_one("SELECT count(*) FROM market.sales WHERE consigned", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        consigned, 2,
+        "the example's two consigned sales are kept as such"
+    );
+}
+
+#[tokio::test]
+async fn sales_older_than_retention_are_counted_not_stored() {
+    let (db, product, variant) = one_variant().await;
+    let c = db.client().await;
+    let page = fixture_page();
+    let w = write_sales(
+        &c,
+        product,
+        Marketplace::Alias,
+        Region::UK,
+        &[SizeSales {
+            variant_id: variant,
+            page: &page,
+        }],
+        at(2025, 11, 24, 0, 0, 0),
+    )
+    .await
+    .unwrap();
+    assert_eq!((w.received, w.inserted, w.older_than_retention), (5, 3, 2));
+    assert_eq!(SalesSkipped::default().total(), 0);
+}
+
+fn sales_options(products: usize) -> PipelineOptions {
+    PipelineOptions {
+        products,
+        sales: true,
+        worker: WorkerConfig {
+            regions: vec![Region::US, Region::UK, Region::EU],
+            ..PipelineOptions::default().worker
+        },
+        ..PipelineOptions::default()
+    }
+}
+
+async fn finished_sales_jobs(p: &Pipeline) -> (i64, i64, i64) {
+    let r = p
+        .db
+        .client()
+        .await
+        .query_one(
+            "SELECT count(*) FILTER (WHERE status = 'succeeded'), count(*) FILTER (WHERE status <> 'succeeded'),
+                    coalesce(sum(calls) FILTER (WHERE status = 'succeeded'), 0)
+             FROM market.sync_jobs WHERE kind = 'sales'",
+            &[],
+        )
+        .await
+        .unwrap();
+    (r.get(0), r.get(1), r.get(2))
+}
+
+const AGGREGATES_MATCH: &str = "SELECT
+    (SELECT count(*) FROM market.sales),
+    (SELECT coalesce(sum(sales), 0)::int8 FROM market.sales_daily),
+    (SELECT coalesce(sum(sales), 0)::int8 FROM market.sales_daily_sizes),
+    (SELECT count(*) FROM (SELECT variant_id, marketplace_id, region, purchased_at, price_minor, consigned
+                           FROM market.sales GROUP BY 1, 2, 3, 4, 5, 6 HAVING count(*) > 1) d)";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sales_jobs_make_one_call_per_size_and_region_and_repeats_add_nothing_twice() {
+    let p = Pipeline::start(sales_options(6)).await;
+    // Tick 1 maps the products (no sizes are known yet, so no sales job).
+    let first = p.tick().await;
+    assert!(first.planned_by_kind.iter().all(|(_, k, _)| k != "sales"));
+    p.drain().await;
+    // Tick 2: every Alias-mapped product's sales are due.
+    p.sandbox.reset().await;
+    let second = p.tick().await;
+    let planned_sales: i64 = second
+        .planned_by_kind
+        .iter()
+        .filter(|(_, k, _)| k == "sales")
+        .map(|(_, _, n)| n)
+        .sum();
+    let mapped = p
+        .count("SELECT count(*) FROM market.marketplace_links WHERE marketplace_id = 2 AND status = 'matched' AND variants_mapped_at IS NOT NULL")
+        .await;
+    assert!(mapped >= 4, "{mapped} products mapped on Alias");
+    assert_eq!(planned_sales, mapped, "one sales job per mapped product");
+    p.drain().await;
+    let (ok, failed, calls) = finished_sales_jobs(&p).await;
+    assert_eq!((ok, failed), (mapped, 0));
+    let sizes = p
+        .count("SELECT count(*) FROM market.variant_links WHERE marketplace_id = 2")
+        .await;
+    assert_eq!(calls, sizes * 3, "one call per size and region");
+    assert_eq!(
+        p.sandbox.count("alias.recent_sales").await as i64,
+        sizes * 3,
+        "the marketplace saw exactly those calls"
+    );
+    let r =
+        p.db.client()
+            .await
+            .query_one(AGGREGATES_MATCH, &[])
+            .await
+            .unwrap();
+    let (stored, daily, daily_sizes, dups): (i64, i64, i64, i64) =
+        (r.get(0), r.get(1), r.get(2), r.get(3));
+    assert!(stored > 0, "sales stored");
+    // Figures for the record (`--nocapture`): calls and rows per product, bytes per stored sale.
+    let r = p
+        .db
+        .client()
+        .await
+        .query_one(
+            "SELECT pg_total_relation_size('market.sales'), pg_total_relation_size('market.sales_daily_sizes'),
+                    pg_total_relation_size('market.sales_daily'),
+                    (SELECT count(*) FROM market.sales_daily_sizes), (SELECT count(*) FROM market.sales_daily),
+                    (SELECT count(*) FROM market.sales WHERE purchased_at > now() - interval '30 days')",
+            &[],
+        )
+        .await
+        .unwrap();
+    let (raw_bytes, size_bytes, product_bytes, size_rows, product_rows, last_30d): (
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+    ) = (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5));
+    eprintln!(
+        "sales sync: {mapped} products, {sizes} sizes, {calls} calls ({:.1} per product), {stored} sales \
+         ({:.2} per product per day over the last 30 days), raw {raw_bytes} B ({} B/sale incl. index), \
+         per-size daily {size_rows} rows {size_bytes} B, per-product daily {product_rows} rows {product_bytes} B",
+        calls as f64 / mapped as f64,
+        last_30d as f64 / mapped as f64 / 30.0,
+        raw_bytes / stored.max(1),
+    );
+    assert_eq!((daily, daily_sizes, dups), (stored, stored, 0));
+
+    // The same products again (as a day passing would make them due): the overlapping windows
+    // add only sales that happened in between, and the aggregates still count each sale once.
+    p.db.client()
+        .await
+        .batch_execute("UPDATE market.sales_sync SET next_due_at = now() - interval '1 second'")
+        .await
+        .unwrap();
+    let third = p.tick().await;
+    assert!(third
+        .planned_by_kind
+        .iter()
+        .any(|(_, k, n)| k == "sales" && *n == mapped));
+    p.drain().await;
+    let r =
+        p.db.client()
+            .await
+            .query_one(AGGREGATES_MATCH, &[])
+            .await
+            .unwrap();
+    let (stored2, daily2, sizes2, dups2): (i64, i64, i64, i64) =
+        (r.get(0), r.get(1), r.get(2), r.get(3));
+    assert_eq!((daily2, sizes2, dups2), (stored2, stored2, 0));
+    let already: i64 = p
+        .count("SELECT coalesce(sum((last_result->>'already_stored')::int8), 0)::int8 FROM market.sales_sync")
+        .await;
+    let inserted: i64 = p
+        .count("SELECT coalesce(sum((last_result->>'inserted')::int8), 0)::int8 FROM market.sales_sync")
+        .await;
+    assert!(already > 0, "the second walk saw sales it already had");
+    assert_eq!(stored2, stored + inserted, "only new sales were added");
+    // Between full walks only sizes that sold in the last 30 days are asked.
+    let partial: i64 = p
+        .count("SELECT count(*) FROM market.sales_sync WHERE (last_result->>'full_walk')::bool")
+        .await;
+    assert_eq!(partial, 0, "the second walk is partial");
+}
