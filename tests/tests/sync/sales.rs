@@ -315,3 +315,65 @@ async fn sales_jobs_make_one_call_per_size_and_region_and_repeats_add_nothing_tw
         .await;
     assert_eq!(partial, 0, "the second walk is partial");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn odd_rows_and_a_rejected_size_are_counted_and_never_fail_the_product() {
+    let p = Pipeline::start(sales_options(3)).await;
+    p.tick().await;
+    p.drain().await;
+    let c = p.db.client().await;
+    let r = c
+        .query_one(
+            "SELECT product_id, external_id FROM market.marketplace_links
+             WHERE marketplace_id = 2 AND status = 'matched' AND variants_mapped_at IS NOT NULL
+             ORDER BY product_id LIMIT 1",
+            &[],
+        )
+        .await
+        .unwrap();
+    let (product, catalog_id): (i32, String) = (r.get(0), r.get(1));
+    // A size Alias does not sell this product in (as after a stale size chart): a 400 per region.
+    c.batch_execute(&format!(
+        "WITH v AS (INSERT INTO market.size_variants (product_id, size_system, size_value, us_m)
+                    VALUES ({product}, 'us_m', 30, 30) RETURNING id)
+         INSERT INTO market.variant_links (variant_id, marketplace_id, external_variant_id)
+         SELECT id, 2, '30' FROM v"
+    ))
+    .await
+    .unwrap();
+    // Every page of this product also carries a duplicate, a null time, a "0" price and a row of
+    // another size.
+    p.sandbox
+        .faults(serde_json::json!({ "sales_quirks": [catalog_id] }))
+        .await;
+    p.tick().await;
+    p.drain().await;
+    let (ok, failed, _) = finished_sales_jobs(&p).await;
+    assert!(ok >= 1);
+    assert_eq!(failed, 0, "odd data never fails a product");
+    let result: serde_json::Value = c
+        .query_one(
+            "SELECT last_result FROM market.sales_sync WHERE product_id = $1",
+            &[&product],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        result["sizes_rejected"], 3,
+        "one rejected call per region: {result}"
+    );
+    let skipped = &result["skipped"];
+    let dup = skipped["duplicate"].as_u64().unwrap();
+    assert!(dup > 0, "{result}");
+    for reason in ["no_time", "bad_price", "other_size"] {
+        assert_eq!(skipped[reason].as_u64().unwrap(), dup, "{reason}: {result}");
+    }
+    let r = c.query_one(AGGREGATES_MATCH, &[]).await.unwrap();
+    let (stored, daily, dups): (i64, i64, i64) = (r.get(0), r.get(1), r.get(3));
+    assert_eq!((daily, dups), (stored, 0));
+    let zero_or_timeless = p
+        .count("SELECT count(*) FROM market.sales WHERE price_minor <= 0")
+        .await;
+    assert_eq!(zero_or_timeless, 0);
+}
