@@ -80,6 +80,15 @@ log "queue: $SYNC_QUEUE_URL"
 log "tick planned $(grep -m1 '"planned"' "$LOCAL_DIR/tick.json" | tr -dc 0-9) jobs (summary: $LOCAL_DIR/tick.json)"
 log "syncing: the local event source feeds the queue to the worker until it is empty"
 RUST_LOG="${RUST_LOG:-warn}" WORKER_CONCURRENCY="${WORKER_CONCURRENCY:-8}" "$BIN/market" run-queue --idle-secs 3
+# A demo seller with three pairs, so the inventory has something to show (created before the
+# sales tick: owned products are hot, so theirs are walked first).
+DEMO_TOKEN="$("$BIN/market" demo-user)"
+echo "$DEMO_TOKEN" >"$LOCAL_DIR/demo-token"
+# Sales: once sizes are mapped, a second tick plans Alias recent_sales walks (one call per size),
+# hot products first, within a small call budget so this step stays quick.
+SALES_DAILY_CALLS="${LOCAL_SALES_CALLS:-2000}" "$BIN/market" orchestrate --mode tick >"$LOCAL_DIR/tick-sales.json"
+log "sales tick planned $(grep -m1 '"planned"' "$LOCAL_DIR/tick-sales.json" | tr -dc 0-9) jobs (up to ${LOCAL_SALES_CALLS:-2000} recent_sales calls)"
+RUST_LOG="${RUST_LOG:-warn}" WORKER_CONCURRENCY="${WORKER_CONCURRENCY:-8}" "$BIN/market" run-queue --idle-secs 3
 # Search reads the summary view, which the daily run refreshes: refresh it now the prices exist.
 psql -X -q -d "$DATABASE_URL" -c "REFRESH MATERIALIZED VIEW market.product_market_summary"
 
@@ -89,12 +98,10 @@ psql -X -q -d "$DATABASE_URL" -c "
             JOIN market.size_variants sv ON sv.id = lp.variant_id) AS products_with_prices,
          (SELECT count(*) FROM market.latest_prices) AS latest_prices,
          (SELECT count(*) FROM market.price_history) AS history_rows,
+         (SELECT count(*) FROM market.sales) AS sales,
          (SELECT count(*) FILTER (WHERE status = 'succeeded') FROM market.sync_jobs) AS jobs_ok,
          (SELECT count(*) FILTER (WHERE status IN ('failed', 'dead')) FROM market.sync_jobs) AS jobs_failed"
 
-# A demo seller with three pairs, so the inventory has something to show.
-DEMO_TOKEN="$("$BIN/market" demo-user)"
-echo "$DEMO_TOKEN" >"$LOCAL_DIR/demo-token"
 log "ready in $(( ($(date +%s) - started_at + 30) / 60 )) min; serving the APIs (Ctrl-C to stop):"
 log "  market-api:    http://127.0.0.1:8080/v1/products?q=jordan  and  /v1/products/FZ5000"
 log "  inventory-api: http://127.0.0.1:8081/v1/status"

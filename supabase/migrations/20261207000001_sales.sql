@@ -54,13 +54,16 @@ CREATE TABLE IF NOT EXISTS market.sales_daily (
 );
 
 -- When each product's sales were last fetched, when they are due again, and when every size (not
--- only the ones that sold recently) was last walked.
+-- only the ones that sold recently) was last walked. A walk cut short by its time budget records
+-- where to go on (`resume_region`, `resume_from_variant`) and is due again at once.
 CREATE TABLE IF NOT EXISTS market.sales_sync (
-  product_id   integer PRIMARY KEY REFERENCES market.products (id) ON DELETE CASCADE,
-  synced_at    timestamptz NOT NULL,
-  full_walk_at timestamptz NOT NULL,
-  next_due_at  timestamptz NOT NULL,
-  last_result  jsonb NOT NULL DEFAULT '{}'
+  product_id           integer PRIMARY KEY REFERENCES market.products (id) ON DELETE CASCADE,
+  synced_at            timestamptz NOT NULL,
+  full_walk_at         timestamptz NOT NULL,
+  next_due_at          timestamptz NOT NULL,
+  resume_region        text CHECK (resume_region IN ('US', 'UK', 'EU')),
+  resume_from_variant  integer,
+  last_result          jsonb NOT NULL DEFAULT '{}'
 );
 CREATE INDEX IF NOT EXISTS sales_sync_due ON market.sales_sync (next_due_at);
 

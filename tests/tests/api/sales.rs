@@ -7,7 +7,7 @@ use e2e_tests::db::TestDb;
 use shared::api::Cors;
 use shared::core::domain::{Currency, Marketplace, Region};
 use shared::marketplaces::snapshot::{Sale, SalesPage, SalesSkipped};
-use shared::sync::sales::store::{finish_walk, write_sales, SizeSales};
+use shared::sync::sales::store::{finish_walk, write_sales, SizeSales, WalkEnd};
 use shared::valuation::fees::FeeSchedule;
 use uuid::Uuid;
 
@@ -54,7 +54,10 @@ async fn seed_sales(c: &tokio_postgres::Client, product: i32, variant: i32) {
     .await
     .unwrap();
     assert_eq!(w.inserted, 5);
-    finish_walk(c, product, true, 86_400.0, &serde_json::json!({}))
+    let end = WalkEnd::Complete {
+        due_in_secs: 86_400.0,
+    };
+    finish_walk(c, product, true, &end, &serde_json::json!({}))
         .await
         .unwrap();
 }

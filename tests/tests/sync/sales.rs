@@ -377,3 +377,62 @@ async fn odd_rows_and_a_rejected_size_are_counted_and_never_fail_the_product() {
         .await;
     assert_eq!(zero_or_timeless, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_walk_cut_short_by_its_time_budget_goes_on_where_it_stopped() {
+    let mut opts = sales_options(3);
+    opts.worker.regions = vec![Region::US];
+    // Each job stops after its first call.
+    opts.worker.sales.job_budget = std::time::Duration::from_millis(1);
+    let p = Pipeline::start(opts).await;
+    p.tick().await;
+    p.drain().await;
+    let c = p.db.client().await;
+    let product: i32 = c
+        .query_one(
+            "SELECT product_id FROM market.marketplace_links
+             WHERE marketplace_id = 2 AND status = 'matched' AND variants_mapped_at IS NOT NULL
+             ORDER BY product_id LIMIT 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    // The product's sizes in walking order.
+    let order: Vec<i32> = c
+        .query(
+            "SELECT vl.variant_id FROM market.variant_links vl
+             JOIN market.size_variants sv ON sv.id = vl.variant_id
+             WHERE sv.product_id = $1 AND vl.marketplace_id = 2
+             ORDER BY sv.us_m NULLS LAST, sv.size_value, vl.variant_id",
+            &[&product],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(order.len() >= 3);
+    for (step, next) in order.iter().enumerate().take(3).skip(1) {
+        p.tick().await;
+        p.drain().await;
+        let r = c
+            .query_one(
+                "SELECT resume_region, resume_from_variant, next_due_at <= now(), last_result
+                 FROM market.sales_sync WHERE product_id = $1",
+                &[&product],
+            )
+            .await
+            .unwrap();
+        let (region, from, due, result): (Option<String>, Option<i32>, bool, serde_json::Value) =
+            (r.get(0), r.get(1), r.get(2), r.get(3));
+        assert_eq!(result["calls"], 1, "one call per job: {result}");
+        assert_eq!(result["complete"], false);
+        assert_eq!(result["resumed"], step > 1);
+        assert_eq!(region.as_deref(), Some("US"));
+        assert_eq!(from, Some(*next), "step {step} goes on from the next size");
+        assert!(due, "an unfinished walk is due again at once");
+    }
+    let (_, failed, _) = finished_sales_jobs(&p).await;
+    assert_eq!(failed, 0);
+}

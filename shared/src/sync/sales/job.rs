@@ -1,17 +1,22 @@
 //! The worker's sales job: one product, every region the worker syncs, one `recent_sales` call per
 //! size. Each region is written in its own transaction as soon as its sizes are fetched, so a
-//! retry after a failure part-way re-fetches but never double-counts (the natural key).
+//! retry after a failure part-way re-fetches but never double-counts (the natural key). A job
+//! walks for at most `SALES_JOB_BUDGET_SECS` (every call waits for the shared Alias limiter, and
+//! the worker's batch must end inside its timeout): then it stores what it has, records the
+//! region and size to go on from, and the product is due again at the next tick.
 //!
 //! Bad data never fails the product: rows the normalizer skipped (no time, "0" price, another
 //! size, duplicates in a page) and sizes the API rejects with a 400 are counted in the job's
 //! result (`market.sales_sync.last_result`). Throttling, 5xx and auth failures fail the job like a
 //! prices job, and it is retried.
 
-use chrono::{Duration, Utc};
+use std::time::Instant;
+
+use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use tokio_postgres::types::Type;
 
-use super::store::{self, SalesWrite, SizeSales};
+use super::store::{self, SalesWrite, SizeSales, WalkEnd};
 use super::SalesConfig;
 use crate::core::db::DbPool;
 use crate::core::domain::{Marketplace, Region};
@@ -35,6 +40,10 @@ pub struct SalesResult {
     pub already_stored: i64,
     pub older_than_retention: i64,
     pub skipped: SalesSkipped,
+    /// This job went on from where an earlier one ran out of time.
+    pub resumed: bool,
+    /// Every size of every region was asked (false: the time budget ran out; due again at once).
+    pub complete: bool,
 }
 
 impl SalesResult {
@@ -86,10 +95,32 @@ pub(crate) async fn run(
         regions: regions.len(),
         ..Default::default()
     };
+    // An unfinished walk goes on where it stopped, if that region and size still exist.
+    let resume = {
+        let c = pool.get().await?;
+        store::resume_point(&**c, job.product_id).await?
+    }
+    .filter(|(r, v)| regions.contains(r) && sizes.iter().any(|s| s.variant_id == *v));
+    result.resumed = resume.is_some();
+    let started = Instant::now();
     let retain_from = Utc::now() - Duration::days(i64::from(cfg.retention_days));
-    for region in regions {
+    let mut stopped: Option<(Region, i32)> = None;
+    let mut skipping = resume.is_some();
+    'regions: for region in regions {
         let mut pages: Vec<(i32, SalesPage)> = Vec::with_capacity(sizes.len());
         for s in &sizes {
+            if skipping {
+                match resume {
+                    Some((r, from)) if r == *region && s.variant_id == from => skipping = false,
+                    _ => continue,
+                }
+            }
+            // At least one call per job, so even a tiny budget makes progress.
+            if result.calls > 0 && started.elapsed() >= cfg.job_budget {
+                stopped = Some((*region, s.variant_id));
+                write_region(pool, job, *region, &pages, retain_from, &mut result).await?;
+                break 'regions;
+            }
             result.calls += 1;
             match client.recent_sales(catalog_id, &s.size, *region).await {
                 Ok(page) => {
@@ -102,19 +133,18 @@ pub(crate) async fn run(
                 Err(e) => return Err(e.into()),
             }
         }
-        let pages: Vec<SizeSales<'_>> = pages
-            .iter()
-            .map(|(variant_id, page)| SizeSales {
-                variant_id: *variant_id,
-                page,
-            })
-            .collect();
-        let mut c = pool.get().await?;
-        let tx = c.transaction().await?;
-        let w = store::write_sales(&*tx, job.product_id, m, *region, &pages, retain_from).await?;
-        tx.commit().await?;
-        result.add_write(w);
+        write_region(pool, job, *region, &pages, retain_from, &mut result).await?;
     }
+    result.complete = stopped.is_none();
+    let end = match stopped {
+        Some((region, from_variant)) => WalkEnd::Stopped {
+            region,
+            from_variant,
+        },
+        None => WalkEnd::Complete {
+            due_in_secs: cfg.every(&job.tier).as_secs_f64(),
+        },
+    };
     let result_json = serde_json::to_value(&result).unwrap_or_default();
     tracing::info!(
         calls = result.calls,
@@ -123,18 +153,12 @@ pub(crate) async fn run(
         skipped = result.skipped.total(),
         sizes_rejected = result.sizes_rejected,
         full_walk,
+        complete = result.complete,
         "sales walked"
     );
     let mut c = pool.get().await?;
     let tx = c.transaction().await?;
-    store::finish_walk(
-        &*tx,
-        job.product_id,
-        full_walk,
-        cfg.every(&job.tier).as_secs_f64(),
-        &result_json,
-    )
-    .await?;
+    store::finish_walk(&*tx, job.product_id, full_walk, &end, &result_json).await?;
     let calls = i32::try_from(result.calls).unwrap_or(i32::MAX);
     tx.query_typed(
         "UPDATE market.sync_jobs SET calls = $2 WHERE id = $1",
@@ -144,4 +168,39 @@ pub(crate) async fn run(
     jobs::succeed(&*tx, job.id, result.inserted).await?;
     tx.commit().await?;
     Ok(result.inserted)
+}
+
+/// Stores one region's fetched pages in their own transaction.
+async fn write_region(
+    pool: &DbPool,
+    job: &ClaimedJob,
+    region: Region,
+    pages: &[(i32, SalesPage)],
+    retain_from: DateTime<Utc>,
+    result: &mut SalesResult,
+) -> Result<(), Failure> {
+    if pages.is_empty() {
+        return Ok(());
+    }
+    let pages: Vec<SizeSales<'_>> = pages
+        .iter()
+        .map(|(variant_id, page)| SizeSales {
+            variant_id: *variant_id,
+            page,
+        })
+        .collect();
+    let mut c = pool.get().await?;
+    let tx = c.transaction().await?;
+    let w = store::write_sales(
+        &*tx,
+        job.product_id,
+        Marketplace::Alias,
+        region,
+        &pages,
+        retain_from,
+    )
+    .await?;
+    tx.commit().await?;
+    result.add_write(w);
+    Ok(())
 }

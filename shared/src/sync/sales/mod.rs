@@ -23,7 +23,7 @@ pub mod store;
 
 /// Sales cadences, budget and retention (environment: `SALES_HOT_HOURS`, `SALES_OTHER_HOURS`,
 /// `SALES_FULL_WALK_HOURS`, `SALES_RECENT_DAYS`, `SALES_DAILY_CALLS`, `SALES_RETENTION_DAYS`,
-/// `SALES_AGGREGATE_RETENTION_DAYS`).
+/// `SALES_AGGREGATE_RETENTION_DAYS`, `SALES_JOB_BUDGET_SECS`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SalesConfig {
     /// How often a hot product's sales are fetched.
@@ -40,6 +40,11 @@ pub struct SalesConfig {
     pub retention_days: i32,
     /// Daily aggregates (the 13-month and all-time charts) are kept this many days.
     pub aggregate_retention_days: i32,
+    /// How long one job may walk before it stores what it has and leaves the rest for the next
+    /// tick. Every call waits for a slot of the shared Alias limiter (4/s by default), so a batch
+    /// of 10 jobs at the worker's concurrency 4 takes at most 3 rounds x 30 s, inside the
+    /// worker's 120 s timeout.
+    pub job_budget: Duration,
 }
 
 impl Default for SalesConfig {
@@ -52,6 +57,7 @@ impl Default for SalesConfig {
             daily_calls: 10_000,
             retention_days: 90,
             aggregate_retention_days: 2 * 366,
+            job_budget: Duration::from_secs(30),
         }
     }
 }
@@ -92,6 +98,7 @@ impl SalesConfig {
                 d.aggregate_retention_days,
                 retention_days,
             )?,
+            job_budget: Duration::from_secs(parsed("SALES_JOB_BUDGET_SECS", 30u64)?.clamp(1, 100)),
         })
     }
 

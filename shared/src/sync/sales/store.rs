@@ -184,26 +184,67 @@ pub async fn sizes_to_walk<C: GenericClient>(
     ))
 }
 
-/// Records the walk: when it ran, whether it was full, when the product is due again.
+/// Where an unfinished walk goes on: the region and the first size (variant) not yet asked.
+pub async fn resume_point<C: GenericClient>(
+    c: &C,
+    product_id: i32,
+) -> Result<Option<(Region, i32)>, tokio_postgres::Error> {
+    let rows = c
+        .query_typed(
+            "SELECT resume_region, resume_from_variant FROM market.sales_sync
+             WHERE product_id = $1 AND resume_region IS NOT NULL AND resume_from_variant IS NOT NULL",
+            &[(&product_id, Type::INT4)],
+        )
+        .await?;
+    Ok(rows.first().and_then(|r| {
+        let region: String = r.get(0);
+        Some((region.parse().ok()?, r.get(1)))
+    }))
+}
+
+/// How a walk ended.
+pub enum WalkEnd {
+    /// Every size of every region asked: due again after the product's cadence.
+    Complete { due_in_secs: f64 },
+    /// The time budget ran out before this region and size: due again at once, going on there.
+    Stopped { region: Region, from_variant: i32 },
+}
+
+/// Records the walk: when it ran, whether it was full, when the product is due again and, for a
+/// walk cut short, where it goes on.
 pub async fn finish_walk<C: GenericClient>(
     c: &C,
     product_id: i32,
     full: bool,
-    due_in_secs: f64,
+    end: &WalkEnd,
     result: &serde_json::Value,
 ) -> Result<(), tokio_postgres::Error> {
+    let (complete, due_in_secs, region, from_variant) = match end {
+        WalkEnd::Complete { due_in_secs } => (true, *due_in_secs, None, None),
+        WalkEnd::Stopped {
+            region,
+            from_variant,
+        } => (false, 0.0, Some(region.code()), Some(*from_variant)),
+    };
     c.query_typed(
-        "INSERT INTO market.sales_sync AS s (product_id, synced_at, full_walk_at, next_due_at, last_result)
-         VALUES ($1, now(), CASE WHEN $2 THEN now() ELSE '-infinity' END, now() + make_interval(secs => $3), $4)
+        "INSERT INTO market.sales_sync AS s
+           (product_id, synced_at, full_walk_at, next_due_at, resume_region, resume_from_variant, last_result)
+         VALUES ($1, now(), CASE WHEN $2 AND $3 THEN now() ELSE '-infinity' END,
+                 now() + make_interval(secs => $4), $5, $6, $7)
          ON CONFLICT (product_id) DO UPDATE SET
            synced_at = now(),
-           full_walk_at = CASE WHEN $2 THEN now() ELSE s.full_walk_at END,
+           full_walk_at = CASE WHEN $2 AND $3 THEN now() ELSE s.full_walk_at END,
            next_due_at = excluded.next_due_at,
+           resume_region = excluded.resume_region,
+           resume_from_variant = excluded.resume_from_variant,
            last_result = excluded.last_result",
         &[
             (&product_id, Type::INT4),
             (&full, Type::BOOL),
+            (&complete, Type::BOOL),
             (&due_in_secs, Type::FLOAT8),
+            (&region, Type::TEXT),
+            (&from_variant, Type::INT4),
             (result, Type::JSONB),
         ],
     )
