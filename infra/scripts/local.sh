@@ -51,7 +51,13 @@ cargo build --locked -p market-cli -p sandbox-market 2>&1 | grep -E '^\s*(Compil
   awk '/Compiling/ { n++; if (n % 25 == 0) printf "==>   %d crates compiled\n", n > "/dev/stderr"; next } { print > "/dev/stderr" }'
 BIN="$BIN_DIR"
 "$BIN/market" migrate
-"$BIN/market" seed --catalog "${CATALOG_CSV:-$ROOT/../shared/data/catalog.csv}"
+# A representative subset keeps the first run quick; LOCAL_PRODUCTS=all syncs the whole catalogue.
+LOCAL_PRODUCTS="${LOCAL_PRODUCTS:-200}"
+if [ "$LOCAL_PRODUCTS" = all ]; then
+  "$BIN/market" seed --catalog "${CATALOG_CSV:-$ROOT/../shared/data/catalog.csv}"
+else
+  "$BIN/market" seed --catalog "${CATALOG_CSV:-$ROOT/../shared/data/catalog.csv}" --limit "$LOCAL_PRODUCTS"
+fi
 
 pids=()
 cleanup() {

@@ -83,7 +83,6 @@ BEGIN
   FOREACH t IN ARRAY ARRAY['sales', 'sales_daily_sizes', 'sales_daily']
   LOOP
     EXECUTE format('ALTER TABLE market.%I ENABLE ROW LEVEL SECURITY', t);
-    EXECUTE format('DROP POLICY IF EXISTS %I ON market.%I', t || '_read_all', t);
     EXECUTE format('CREATE POLICY %I ON market.%I FOR SELECT TO anon, authenticated USING (true)', t || '_read_all', t);
     EXECUTE format('GRANT SELECT ON market.%I TO anon, authenticated', t);
   END LOOP;
@@ -91,7 +90,6 @@ BEGIN
   -- the job's result stays internal.
   ALTER TABLE market.sales_sync ENABLE ROW LEVEL SECURITY;
   REVOKE ALL ON market.sales_sync FROM anon, authenticated;
-  DROP POLICY IF EXISTS sales_sync_read_all ON market.sales_sync;
   CREATE POLICY sales_sync_read_all ON market.sales_sync FOR SELECT TO anon, authenticated USING (true);
   GRANT SELECT (product_id, synced_at) ON market.sales_sync TO anon, authenticated;
 END

@@ -80,7 +80,8 @@ enum Command {
     /// Store a StockX refresh token obtained from a (new) OAuth consent and re-enable StockX. The
     /// token is read from STOCKX_REFRESH_TOKEN so it never appears in the shell history.
     StockxReconsent,
-    /// A local demo seller: a few pairs of synced products in the standalone inventory table, and
+    /// A local demo seller: about 20 pairs of synced products (several brands, size systems and
+    /// currencies) in the standalone inventory table, and
     /// a one-day JWT signed with SUPABASE_JWT_SECRET to call /v1/inventory with (local use only).
     DemoUser {
         /// The demo user's id.
@@ -265,18 +266,38 @@ async fn main() -> anyhow::Result<()> {
             let user: uuid::Uuid = user.parse().context("--user must be a UUID")?;
             let secret = shared::core::config::required("SUPABASE_JWT_SECRET")?;
             let client = settings.connect().await?;
-            // Three priced products (or any three when nothing is priced yet), size US 10.
+            // About 20 pairs across brands, size systems (US men's and women's, UK, EU) and
+            // purchase currencies, priced products first (any products when nothing is priced yet),
+            // one sold pair; nothing is added when the user already has pairs.
             let added = client
                 .execute(
-                    "INSERT INTO market.inventory_items (user_id, style_id, size, size_unit,
-                                                         purchase_price, purchase_currency)
-                     SELECT $1, p.style_code, '10', 'US', 150.00, 'USD'
-                     FROM market.products p
-                     WHERE NOT EXISTS (SELECT 1 FROM market.inventory_items i WHERE i.user_id = $1)
-                     ORDER BY EXISTS (SELECT 1 FROM market.size_variants v
+                    "WITH ranked AS (
+                       SELECT p.style_code, p.gender,
+                              row_number() OVER (PARTITION BY lower(p.brand) ORDER BY p.id) AS per_brand,
+                              EXISTS (SELECT 1 FROM market.size_variants v
                                       JOIN market.latest_prices l ON l.variant_id = v.id
-                                      WHERE v.product_id = p.id) DESC, p.id
-                     LIMIT 3",
+                                      WHERE v.product_id = p.id) AS priced,
+                              p.id
+                       FROM market.products p
+                     ), picked AS (
+                       SELECT style_code, gender, row_number() OVER (ORDER BY priced DESC, per_brand, id) AS n
+                       FROM ranked
+                       ORDER BY priced DESC, per_brand, id
+                       LIMIT 20
+                     )
+                     INSERT INTO market.inventory_items (user_id, style_id, size, size_unit, purchase_price,
+                                                         purchase_currency, purchase_date, status)
+                     SELECT $1, style_code,
+                            CASE WHEN gender = 'women' THEN (ARRAY['7', '7.5W', '8', 'W8.5'])[1 + n % 4]
+                                 ELSE (ARRAY['10', '9', '44', '10.5', '8.5', '42.5', '11', '8', '9.5', '12'])[1 + n % 10] END,
+                            CASE WHEN gender = 'women' THEN 'US'
+                                 ELSE (ARRAY['US', 'UK', 'EU', 'US', 'UK', 'EU', 'US', 'US', 'US', 'US'])[1 + n % 10] END,
+                            (120 + (n * 37) % 180)::numeric(10, 2),
+                            (ARRAY['USD', 'GBP', 'EUR'])[1 + n % 3],
+                            current_date - (n * 11)::int,
+                            CASE WHEN n = 20 THEN 'sold' ELSE 'in_stock' END
+                     FROM picked
+                     WHERE NOT EXISTS (SELECT 1 FROM market.inventory_items i WHERE i.user_id = $1)",
                     &[&user],
                 )
                 .await?;
