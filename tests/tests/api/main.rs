@@ -11,3 +11,4 @@ mod page;
 mod request_fuzz;
 mod sales;
 mod search;
+mod sizes;

@@ -12,7 +12,7 @@ items AS (
   WHERE i.user_id = $1 AND i.status = ANY($2)
 ), prods AS (
   SELECT DISTINCT ON (p.style_key) p.id, p.style_key, p.style_code, p.name, p.brand, p.colorway,
-         p.image_url, p.tier,
+         p.image_url, p.tier, p.gender,
          (SELECT s.synced_at FROM market.sales_sync s WHERE s.product_id = p.id) AS sales_synced_at
   FROM market.products p
   WHERE p.style_key IN (SELECT key FROM items)

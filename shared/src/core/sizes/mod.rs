@@ -1,10 +1,12 @@
-//! Shoe sizes: systems, standard size runs per gender, and the conversion table we fall back to
-//! when a marketplace size chart is not known.
+//! Shoe sizes: systems, standard size runs per gender, and the conversion table our standard runs
+//! carry.
 //!
-//! The conversion table is Nike's published chart (Nike and Jordan; most US brands are within half a
-//! size of it): US M = US W - 1.5; UK and EU by the men's row. Grade-school sizes `nY` for 3.5–7
-//! equal US men's numerically. Marketplace size charts (StockX `sizeChart`) take precedence.
+//! The conversion table is Nike's published chart: US M = US W - 1.5; UK and EU by the men's row.
+//! Grade-school sizes `nY` for 3.5–7 equal US men's numerically. Other brands' published charts
+//! (adidas, New Balance, ASICS, Converse, Vans) are in `charts`; a brand without one reads Nike's.
+//! Marketplace size charts (StockX `sizeChart`) take precedence over both (`matching`).
 
+pub mod charts;
 pub mod matching;
 
 use rust_decimal::Decimal;

@@ -29,7 +29,7 @@ use tokio_postgres::types::ToSql;
 
 use crate::queue;
 use crate::{ApiError, State};
-use shared::core::sizes::matching::{match_size, RunSize};
+use shared::core::sizes::matching::{match_size, ProductSizing, RunSize};
 
 use self::out::*;
 use self::rows::*;
@@ -237,7 +237,11 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
             .and_then(|p| variants_by_product.get(&p.id))
             .cloned()
             .unwrap_or_default();
-        let size_match = match_size(&it.size, &it.size_unit, &variants);
+        let sizing = ProductSizing {
+            brand: product.map_or("", |p| p.brand.as_str()),
+            gender: product.and_then(|p| p.gender.as_deref()),
+        };
+        let size_match = match_size(&it.size, &it.size_unit, &variants, &sizing);
         let mut out = ItemOut {
             id: it.id,
             style_id: it.style_id.clone(),
@@ -254,6 +258,10 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
                 unit: it.size_unit.clone(),
                 us_size: size_match.as_ref().and_then(|m| m.us_label.clone()),
                 conversion: size_match.as_ref().and_then(|m| m.conversion),
+                candidates: size_match
+                    .as_ref()
+                    .map(|m| m.candidates.clone())
+                    .unwrap_or_default(),
             },
             status: it.status.clone(),
             condition: it.condition.clone(),

@@ -38,8 +38,11 @@ pub(super) struct SizeOut {
     /// The US size used for matching (label form: `10`, `6.5W`, `5Y`), when known.
     pub(super) us_size: Option<String>,
     /// How `us_size` was obtained: `same_system`, `size_chart` (marketplace chart),
-    /// `standard_chart` (our standard run's conversions) or `table` (the fallback table).
+    /// `standard_chart` (our standard run's conversions), `brand_chart` (the brand's published
+    /// chart) or `table` (Nike's chart standing in for a brand without one).
     pub(super) conversion: Option<&'static str>,
+    /// The US sizes an ambiguous size is printed on (reason `ambiguous_size`); empty otherwise.
+    pub(super) candidates: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]

@@ -46,6 +46,9 @@ pub(super) struct ProductRow {
     pub(super) colorway: Option<String>,
     pub(super) image_url: Option<String>,
     pub(super) tier: String,
+    /// The catalogue's gender (`men`, `women`, `unisex`, ...): a bare size on a women-only
+    /// product is a women's size.
+    pub(super) gender: Option<String>,
     /// When the product's sales were last fetched (never: null).
     pub(super) sales_synced_at: Option<DateTime<Utc>>,
 }

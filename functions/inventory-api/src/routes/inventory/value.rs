@@ -82,7 +82,10 @@ impl Valuer<'_> {
         if rows.is_empty() {
             let matched = links.iter().filter(|l| l.status == "matched");
             let synced = matched.clone().any(|l| l.last_synced_at.is_some());
-            out.reason = Some(if size_match.variant_id.is_none() {
+            out.reason = Some(if !size_match.candidates.is_empty() {
+                // The chart prints this size on several US sizes: the seller has to say which.
+                "ambiguous_size"
+            } else if size_match.variant_id.is_none() {
                 "size_not_in_run"
             } else if size_match
                 .variant_id
