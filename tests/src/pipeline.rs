@@ -192,6 +192,7 @@ impl Pipeline {
             wait: Duration::from_secs(1),
             stop_when_idle: Some(Duration::from_millis(1500)),
             max_runtime: Some(Duration::from_secs(600)),
+            progress_every: None,
         };
         let worker = &self.worker;
         sqs_runner::run(&self.sqs, &opts, |event| async move {

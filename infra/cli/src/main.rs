@@ -325,6 +325,7 @@ async fn main() -> anyhow::Result<()> {
                 wait: Duration::from_secs(2),
                 stop_when_idle: (idle_secs > 0).then(|| Duration::from_secs(idle_secs)),
                 max_runtime: None,
+                progress_every: Some(Duration::from_secs(10)),
             };
             let report = match invoke_url {
                 Some(url) => {

@@ -35,6 +35,8 @@ pub struct RunnerOptions {
     pub stop_when_idle: Option<Duration>,
     /// Stop after this long in any case.
     pub max_runtime: Option<Duration>,
+    /// Print a progress line (done, retried, left in the queue) this often, on stderr.
+    pub progress_every: Option<Duration>,
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -106,7 +108,8 @@ pub async fn invoke_http(
         .map_err(|e| RunnerError::Invoke(format!("unexpected response {e}: {body:.300}")))
 }
 
-async fn queue_is_empty(sqs: &aws_sdk_sqs::Client, url: &str) -> Result<bool, RunnerError> {
+/// Messages in the queue: visible, in flight and delayed.
+async fn queue_depth(sqs: &aws_sdk_sqs::Client, url: &str) -> Result<i64, RunnerError> {
     let attrs = sqs
         .get_queue_attributes()
         .queue_url(url)
@@ -120,7 +123,11 @@ async fn queue_is_empty(sqs: &aws_sdk_sqs::Client, url: &str) -> Result<bool, Ru
         .attributes()
         .map(|a| a.values().filter_map(|v| v.parse::<i64>().ok()).sum())
         .unwrap_or(0);
-    Ok(total == 0)
+    Ok(total)
+}
+
+async fn queue_is_empty(sqs: &aws_sdk_sqs::Client, url: &str) -> Result<bool, RunnerError> {
+    Ok(queue_depth(sqs, url).await? == 0)
 }
 
 /// Runs the event source until idle (or forever without `stop_when_idle`). A failed invocation
@@ -149,9 +156,23 @@ where
     let started = Instant::now();
     let mut idle_since: Option<Instant> = None;
     let mut report = RunnerReport::default();
+    let mut last_progress = Instant::now();
     loop {
         if opts.max_runtime.is_some_and(|m| started.elapsed() >= m) {
             break;
+        }
+        if opts
+            .progress_every
+            .is_some_and(|every| last_progress.elapsed() >= every)
+        {
+            last_progress = Instant::now();
+            let left = queue_depth(sqs, &opts.queue_url).await?;
+            eprintln!(
+                "==> sync: {} messages done, {} left for a retry, {left} in the queue ({} s)",
+                report.deleted,
+                report.failed,
+                started.elapsed().as_secs()
+            );
         }
         let out = sqs
             .receive_message()

@@ -183,6 +183,7 @@ async fn run_in(opts: &BenchOptions, url: &str) -> anyhow::Result<()> {
         wait: Duration::from_secs(1),
         stop_when_idle: Some(Duration::from_secs(2)),
         max_runtime: Some(Duration::from_secs(4 * 3600)),
+        progress_every: None,
     };
     let drain = || async {
         sqs_runner::run(&sqs, &runner, |event| {
