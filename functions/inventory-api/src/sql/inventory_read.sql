@@ -38,16 +38,16 @@ items AS (
   -- Each size's last sale (the newest daily aggregate keeps its time and price) and its 72-hour
   -- and 30-day volume (raw sales), per region: the requested market picks its rows.
   SELECT d.variant_id, d.marketplace_id, d.region, d.currency, d.last_minor AS amount_minor,
-         d.last_at AS purchased_at,
-         (SELECT count(*) FROM market.sales s
-          WHERE s.variant_id = d.variant_id AND s.marketplace_id = d.marketplace_id AND s.region = d.region
-            AND s.purchased_at > now() - interval '72 hours') AS volume_72h,
-         (SELECT count(*) FROM market.sales s
-          WHERE s.variant_id = d.variant_id AND s.marketplace_id = d.marketplace_id AND s.region = d.region
-            AND s.purchased_at > now() - interval '30 days') AS volume_30d
+         d.last_at AS purchased_at, v.volume_72h, v.volume_30d
   FROM (SELECT DISTINCT ON (d.variant_id, d.marketplace_id, d.region) d.*
         FROM market.sales_daily_sizes d JOIN sv ON sv.id = d.variant_id
         ORDER BY d.variant_id, d.marketplace_id, d.region, d.day DESC) d
+  CROSS JOIN LATERAL (
+    SELECT count(*) FILTER (WHERE s.purchased_at > now() - interval '72 hours') AS volume_72h,
+           count(*) AS volume_30d
+    FROM market.sales s
+    WHERE s.variant_id = d.variant_id AND s.marketplace_id = d.marketplace_id AND s.region = d.region
+      AND s.purchased_at > now() - interval '30 days') v
 )
 SELECT json_build_object(
   'profile', (SELECT row_to_json(prof) FROM prof),

@@ -31,7 +31,16 @@ pub struct SizeSales<'a> {
     pub page: &'a SalesPage,
 }
 
-const WRITE_SQL: &str = "
+/// Adds a day's new sales (`excluded`) to the stored aggregate row `d` (both daily tables).
+const AGGREGATE: &str = "    sales = d.sales + excluded.sales,
+    sum_minor = d.sum_minor + excluded.sum_minor,
+    min_minor = least(d.min_minor, excluded.min_minor),
+    max_minor = greatest(d.max_minor, excluded.max_minor),
+    last_minor = CASE WHEN excluded.last_at >= d.last_at THEN excluded.last_minor ELSE d.last_minor END,
+    last_at = greatest(d.last_at, excluded.last_at)";
+
+static WRITE_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!("
 WITH input AS (
   SELECT DISTINCT * FROM unnest($1::int4[], $2::timestamptz[], $3::int4[], $4::bool[])
     AS s(variant_id, purchased_at, price_minor, consigned)
@@ -47,12 +56,7 @@ WITH input AS (
          min(price_minor), max(price_minor), (array_agg(price_minor ORDER BY purchased_at DESC))[1], $5, $6, $7
   FROM ins GROUP BY 3, 4
   ON CONFLICT (variant_id, marketplace_id, region, day) DO UPDATE SET
-    sales = d.sales + excluded.sales,
-    sum_minor = d.sum_minor + excluded.sum_minor,
-    min_minor = least(d.min_minor, excluded.min_minor),
-    max_minor = greatest(d.max_minor, excluded.max_minor),
-    last_minor = CASE WHEN excluded.last_at >= d.last_at THEN excluded.last_minor ELSE d.last_minor END,
-    last_at = greatest(d.last_at, excluded.last_at)
+{AGGREGATE}
   RETURNING 1
 ), products AS (
   INSERT INTO market.sales_daily AS d
@@ -61,16 +65,12 @@ WITH input AS (
          min(price_minor), max(price_minor), (array_agg(price_minor ORDER BY purchased_at DESC))[1], $5, $6, $7
   FROM ins GROUP BY 3
   ON CONFLICT (product_id, marketplace_id, region, day) DO UPDATE SET
-    sales = d.sales + excluded.sales,
-    sum_minor = d.sum_minor + excluded.sum_minor,
-    min_minor = least(d.min_minor, excluded.min_minor),
-    max_minor = greatest(d.max_minor, excluded.max_minor),
-    last_minor = CASE WHEN excluded.last_at >= d.last_at THEN excluded.last_minor ELSE d.last_minor END,
-    last_at = greatest(d.last_at, excluded.last_at)
+{AGGREGATE}
   RETURNING 1
 )
 SELECT (SELECT count(*) FROM input), (SELECT count(*) FROM ins),
-       (SELECT count(*) FROM sizes) + (SELECT count(*) FROM products)";
+       (SELECT count(*) FROM sizes) + (SELECT count(*) FROM products)")
+});
 
 /// Stores one region's pages for a product. Sales before `retain_from` are counted, not stored.
 pub async fn write_sales<C: GenericClient>(
@@ -109,7 +109,7 @@ pub async fn write_sales<C: GenericClient>(
     let mp = marketplace.id();
     let row = c
         .query_typed(
-            WRITE_SQL,
+            &WRITE_SQL,
             &[
                 (&variants, Type::INT4_ARRAY),
                 (&times, Type::TIMESTAMPTZ_ARRAY),
