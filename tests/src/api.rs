@@ -5,7 +5,7 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use lambda_http::{Body, Request, Response};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
@@ -319,28 +319,29 @@ impl Price {
     }
 }
 
-/// A daily rollup row to insert: the US market in USD unless [`Rollup::market`] says otherwise.
-pub struct Rollup {
+/// A per-size change event (`market.price_history`), US/USD unless [`Event::market`] says otherwise.
+/// The partition of its day must exist ([`history_partitions`]).
+pub struct Event {
     variant_id: i32,
     marketplace: i16,
-    day: NaiveDate,
+    at: DateTime<Utc>,
     region: &'static str,
     currency: &'static str,
-    close_ask: Option<i64>,
-    close_bid: Option<i64>,
+    ask: Option<i64>,
+    bid: Option<i64>,
     last_sale: Option<i64>,
 }
 
-impl Rollup {
-    pub fn new(variant_id: i32, marketplace: i16, day: NaiveDate) -> Self {
-        Rollup {
+impl Event {
+    pub fn new(variant_id: i32, marketplace: i16, at: DateTime<Utc>) -> Self {
+        Event {
             variant_id,
             marketplace,
-            day,
+            at,
             region: "US",
             currency: "USD",
-            close_ask: None,
-            close_bid: None,
+            ask: None,
+            bid: None,
             last_sale: None,
         }
     }
@@ -349,12 +350,12 @@ impl Rollup {
         self.currency = currency;
         self
     }
-    pub fn close_ask(mut self, minor: i64) -> Self {
-        self.close_ask = Some(minor);
+    pub fn ask(mut self, minor: i64) -> Self {
+        self.ask = Some(minor);
         self
     }
-    pub fn close_bid(mut self, minor: i64) -> Self {
-        self.close_bid = Some(minor);
+    pub fn bid(mut self, minor: i64) -> Self {
+        self.bid = Some(minor);
         self
     }
     pub fn last_sale(mut self, minor: i64) -> Self {
@@ -364,18 +365,90 @@ impl Rollup {
     pub async fn insert(self, c: &Client) {
         exec(
             c,
-            "INSERT INTO market.daily_rollups (variant_id, marketplace_id, region, day, currency,
-                 open_ask_minor, low_ask_minor, high_ask_minor, close_ask_minor, close_bid_minor, last_sale_minor)
-             VALUES ($1, $2, $3, $4, $5, $6, $6, $6, $6, $7, $8)",
+            "INSERT INTO market.price_history (variant_id, marketplace_id, region, captured_at, currency,
+                 ask_minor, bid_minor, last_sale_minor)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             &[
                 (&self.variant_id, Type::INT4),
                 (&self.marketplace, Type::INT2),
                 (&self.region, Type::TEXT),
-                (&self.day, Type::DATE),
+                (&self.at, Type::TIMESTAMPTZ),
                 (&self.currency, Type::TEXT),
-                (&self.close_ask, Type::INT8),
-                (&self.close_bid, Type::INT8),
+                (&self.ask, Type::INT8),
+                (&self.bid, Type::INT8),
                 (&self.last_sale, Type::INT8),
+            ],
+        )
+        .await;
+    }
+}
+
+/// Daily partitions of `market.price_history` for `days` days up to and including `to`.
+pub async fn history_partitions(c: &Client, to: NaiveDate, days: i32) {
+    let from = to - chrono::Duration::days(i64::from(days) - 1);
+    exec(
+        c,
+        "SELECT market.ensure_price_history_partitions($1, $2)",
+        &[(&from, Type::DATE), (&days, Type::INT4)],
+    )
+    .await;
+}
+
+/// One day of a product's long daily series (`market.product_daily`, one row per month with the
+/// day as an array element), US/USD.
+pub struct Daily {
+    product_id: i32,
+    marketplace: i16,
+    day: NaiveDate,
+    ask: Option<i32>,
+    bid: Option<i32>,
+    sale: Option<i32>,
+}
+
+impl Daily {
+    pub fn new(product_id: i32, marketplace: i16, day: NaiveDate) -> Self {
+        Daily {
+            product_id,
+            marketplace,
+            day,
+            ask: None,
+            bid: None,
+            sale: None,
+        }
+    }
+    pub fn ask(mut self, minor: i32) -> Self {
+        self.ask = Some(minor);
+        self
+    }
+    pub fn bid(mut self, minor: i32) -> Self {
+        self.bid = Some(minor);
+        self
+    }
+    pub fn sale(mut self, minor: i32) -> Self {
+        self.sale = Some(minor);
+        self
+    }
+    pub async fn insert(self, c: &Client) {
+        exec(
+            c,
+            "INSERT INTO market.product_daily AS d (observed_at, month, product_id, marketplace_id,
+                 region, currency, ask_minor, bid_minor, last_sale_minor)
+             SELECT now(), date_trunc('month', $3::date)::date, $1, $2, 'US', 'USD',
+                    array_fill(NULL::int, ARRAY[dom - 1]) || $4::int,
+                    array_fill(NULL::int, ARRAY[dom - 1]) || $5::int,
+                    array_fill(NULL::int, ARRAY[dom - 1]) || $6::int
+             FROM (SELECT extract(day FROM $3::date)::int AS dom) x
+             ON CONFLICT (product_id, marketplace_id, region, month, currency) DO UPDATE SET
+               ask_minor[extract(day FROM $3::date)::int] = $4::int,
+               bid_minor[extract(day FROM $3::date)::int] = $5::int,
+               last_sale_minor[extract(day FROM $3::date)::int] = $6::int",
+            &[
+                (&self.product_id, Type::INT4),
+                (&self.marketplace, Type::INT2),
+                (&self.day, Type::DATE),
+                (&self.ask, Type::INT4),
+                (&self.bid, Type::INT4),
+                (&self.sale, Type::INT4),
             ],
         )
         .await;
@@ -720,8 +793,8 @@ impl MarketFixture {
 /// - `DZ5485-612` Jordan 1 "Chicago Lost and Found", hot, synced an hour ago, mapped on both
 ///   marketplaces. US: size 10 StockX ask 224.00 / bid 200.00 / last 210.00, Alias ask 215.00 /
 ///   last 205.00; size 9 StockX ask 250.00; size 11 Alias ask 300.00. UK: size 10 StockX £180.00,
-///   Alias $215.00. 30 days of StockX US rollups for size 10 (ask 200.00 rising 1.00 a day) and
-///   size 9 (260.00).
+///   Alias $215.00. StockX US history: 29 days before today of size 10's ask rising 1.00 a day
+///   from 200.00 (then today's 224.00) and size 9 at 260.00, per size and as the product's series.
 /// - `FZ5000-100` Nike Dunk Low "Cold", cold tier, never synced, no prices.
 /// - `DD1391-100` Nike Dunk Low Retro "Panda", warm tier, synced 30 hours ago (stale), one ask.
 ///
@@ -805,16 +878,35 @@ pub async fn seed_market(c: &Client) -> MarketFixture {
         .ask(11_000)
         .insert(c)
         .await;
-    for i in 0..30i64 {
+    // 29 days of StockX US change events before today: size 10's ask rising 1.00 a day from 200.00
+    // (bid 190.00, last sale 205.00), size 9 at 260.00 from the first day; today the latest prices
+    // above. The product's daily series says the same at product level (its lowest ask is size 10's).
+    history_partitions(c, today, 31).await;
+    for i in 0..29i64 {
         let day = today - chrono::Duration::days(29 - i);
-        Rollup::new(s10, 1, day)
-            .close_ask(20_000 + i * 100)
-            .close_bid(19_000)
+        let noon = Utc.from_utc_datetime(&day.and_hms_opt(12, 0, 0).expect("noon"));
+        Event::new(s10, 1, noon)
+            .ask(20_000 + i * 100)
+            .bid(19_000)
             .last_sale(20_500)
             .insert(c)
             .await;
-        Rollup::new(s9, 1, day).close_ask(26_000).insert(c).await;
+        if i == 0 {
+            Event::new(s9, 1, noon).ask(26_000).insert(c).await;
+        }
+        let daily = Daily::new(jordan, 1, day)
+            .ask(20_000 + i as i32 * 100)
+            .bid(19_000);
+        if i == 0 { daily.sale(20_500) } else { daily }
+            .insert(c)
+            .await;
     }
+    Daily::new(jordan, 1, today)
+        .ask(22_400)
+        .bid(20_000)
+        .sale(21_000)
+        .insert(c)
+        .await;
     fx(c, f.fx_date, "USD", "1.0850").await;
     fx(c, f.fx_date, "GBP", "0.8500").await;
     fx(c, f.fx_date, "JPY", "160").await;

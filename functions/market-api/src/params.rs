@@ -94,7 +94,7 @@ mod tests {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Metric {
-    /// Daily close asks and bids (`market.daily_rollups`).
+    /// Daily close asks and bids (`market.product_daily`, or one size's change events).
     Prices,
     /// Daily sales count, average, min and max (`market.sales_daily*`).
     Sales,

@@ -21,6 +21,12 @@ pub const API_GB: f64 = 0.125;
 /// SQS long-poll wait of the Lambda event source (seconds).
 pub const SQS_LONG_POLL_SECS: f64 = 20.0;
 
+/// Bytes per stored row, indexes included, measured by `market bench-api --regions US,UK,EU`
+/// (see docs/reference.md, Cost model, for the run they come from).
+pub const HISTORY_ROW_BYTES: f64 = 137.0;
+pub const LATEST_ROW_BYTES: f64 = 188.0;
+pub const DAILY_ROW_BYTES: f64 = 600.0;
+
 /// A duration input: its value and whether it was given (measured) or is the default (assumed).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Duration {
@@ -61,17 +67,19 @@ pub struct Inputs {
     pub regions: f64,
     /// Marketplaces synced (StockX and Alias).
     pub marketplaces: f64,
-    /// Sizes with a quote per product (one latest/history/rollup series per size).
+    /// Sizes with a quote per product (one latest/history series per size).
     pub sizes_per_product: f64,
-    /// Share of observations that change a size's prices (only changes are stored as history).
-    pub changed_share: f64,
-    /// Raw history retention (RAW_RETENTION_DAYS) and rollup retention (ROLLUP_RETENTION_DAYS).
+    /// Daily share of a product's sizes whose prices move (only changes are stored as history).
+    pub move_share: f64,
+    /// Per-size change events (RAW_RETENTION_DAYS) and the products' daily series
+    /// (DAILY_RETENTION_DAYS).
     pub raw_retention_days: f64,
-    pub rollup_retention_days: f64,
-    /// Stored bytes per row including indexes.
+    pub daily_retention_days: f64,
+    /// Stored bytes per row including indexes: a change event, a latest price, and one month of a
+    /// product's daily series on one marketplace in one region.
     pub history_row_bytes: f64,
     pub latest_row_bytes: f64,
-    pub rollup_row_bytes: f64,
+    pub daily_row_bytes: f64,
     /// Catalogue rows per product (product, size variants, links, variant links) with indexes.
     pub static_bytes_per_product: f64,
     /// Everything else in the database: Supabase's own schemas, the existing app's tables (MB).
@@ -127,14 +135,15 @@ impl Default for Inputs {
             // Measured by `market bench-sync --products 200`: 9,407 latest rows for 389 product x
             // marketplace links (about 24 sizes each).
             sizes_per_product: 24.0,
-            changed_share: 0.25,
-            raw_retention_days: 35.0,
-            rollup_retention_days: 90.0,
-            // Measured by `market bench-sync` (pg_total_relation_size / rows after VACUUM, indexes
-            // included; rollups carry the dead space of their in-place daily updates).
-            history_row_bytes: 152.0,
-            latest_row_bytes: 188.0,
-            rollup_row_bytes: 281.0,
+            // The median measured on the real StockX sales (`market bench-api --move-share`).
+            move_share: 0.12,
+            raw_retention_days: 97.0,
+            daily_retention_days: 732.0,
+            // Measured by `market bench-api --regions US,UK,EU` (pg_total_relation_size / rows
+            // after VACUUM, indexes included; daily rows carry the dead space of their updates).
+            history_row_bytes: HISTORY_ROW_BYTES,
+            latest_row_bytes: LATEST_ROW_BYTES,
+            daily_row_bytes: DAILY_ROW_BYTES,
             static_bytes_per_product: 6_000.0,
             base_db_mb: 40.0,
             stockx_daily_reserve: 500.0,
@@ -188,11 +197,15 @@ impl Inputs {
         (0..3).map(|i| s[i] * 24.0 / c[i]).sum()
     }
 
-    /// Sync days per product per day (a rollup row per series per day synced at least once).
-    pub fn rollup_days_per_product_day(&self) -> f64 {
+    /// Change events per size series per day: each sync stores a size whose prices moved since
+    /// the previous sync, which at a daily share `move_share` is 1 - (1 - share)^(days between).
+    pub fn changes_per_series_day(&self) -> f64 {
         let s = self.shares();
         let c = self.cadence_hours();
-        (0..3).map(|i| s[i] * (24.0 / c[i]).min(1.0)).sum()
+        let m = self.move_share.clamp(0.0, 1.0);
+        (0..3)
+            .map(|i| s[i] * 24.0 / c[i] * (1.0 - (1.0 - m).powf(c[i] / 24.0)))
+            .sum()
     }
 
     /// Sync jobs (one product on one marketplace) per day.
@@ -292,13 +305,15 @@ pub fn monthly(i: &Inputs) -> Vec<Line> {
     // Supabase.
     let series = i.products * i.sizes_per_product * i.marketplaces * i.regions;
     let latest_bytes = series * i.latest_row_bytes;
-    let history_rows = series * i.syncs_per_product_day() * i.changed_share * i.raw_retention_days;
-    let rollup_rows = series * i.rollup_days_per_product_day() * i.rollup_retention_days;
+    let history_rows = series * i.changes_per_series_day() * i.raw_retention_days;
+    // One row per product x marketplace x region x month kept.
+    let daily_rows =
+        i.products * i.marketplaces * i.regions * (i.daily_retention_days / 30.44).ceil();
     let db_bytes = i.base_db_mb * 1e6
         + i.products * i.static_bytes_per_product
         + latest_bytes
         + history_rows * i.history_row_bytes
-        + rollup_rows * i.rollup_row_bytes;
+        + daily_rows * i.daily_row_bytes;
     let egress_gb =
         (i.api_requests * i.api_response_kb * 1e3 + jobs_month * i.db_egress_per_job_bytes) / 1e9;
 
@@ -409,7 +424,7 @@ pub fn monthly(i: &Inputs) -> Vec<Line> {
             allowance: Some(500.0),
             unit: Unit::Mb,
             hard_limit: false,
-            note: "steady state: full raw and rollup retention",
+            note: "steady state: full raw and daily-series retention",
         },
         Line {
             service: "Supabase",
@@ -530,20 +545,21 @@ pub struct CostArgs {
     /// Sizes with quotes per product [default: 24, measured].
     #[arg(long)]
     pub sizes: Option<f64>,
-    /// Share of observations that change prices [default: 0.25].
+    /// Daily share of sizes whose prices move [default: 0.12, measured on real StockX sales].
     #[arg(long)]
-    pub changed_share: Option<f64>,
+    pub move_share: Option<f64>,
     #[arg(long)]
     pub raw_retention_days: Option<f64>,
     #[arg(long)]
-    pub rollup_retention_days: Option<f64>,
-    /// Bytes per stored row incl. indexes [defaults: 152 / 188 / 281, measured].
+    pub daily_retention_days: Option<f64>,
+    /// Bytes per stored row incl. indexes [defaults measured by `market bench-api`].
     #[arg(long)]
     pub history_row_bytes: Option<f64>,
     #[arg(long)]
     pub latest_row_bytes: Option<f64>,
+    /// Bytes per month of one product's daily series on one marketplace and region.
     #[arg(long)]
-    pub rollup_row_bytes: Option<f64>,
+    pub daily_row_bytes: Option<f64>,
     /// Database size not modelled per row: Supabase schemas, the app's tables [default: 40 MB].
     #[arg(long)]
     pub base_db_mb: Option<f64>,
@@ -596,14 +612,12 @@ impl CostArgs {
             regions: self.regions.unwrap_or(d.regions),
             marketplaces: self.marketplaces.unwrap_or(d.marketplaces),
             sizes_per_product: self.sizes.unwrap_or(d.sizes_per_product),
-            changed_share: self.changed_share.unwrap_or(d.changed_share),
+            move_share: self.move_share.unwrap_or(d.move_share),
             raw_retention_days: self.raw_retention_days.unwrap_or(d.raw_retention_days),
-            rollup_retention_days: self
-                .rollup_retention_days
-                .unwrap_or(d.rollup_retention_days),
+            daily_retention_days: self.daily_retention_days.unwrap_or(d.daily_retention_days),
             history_row_bytes: self.history_row_bytes.unwrap_or(d.history_row_bytes),
             latest_row_bytes: self.latest_row_bytes.unwrap_or(d.latest_row_bytes),
-            rollup_row_bytes: self.rollup_row_bytes.unwrap_or(d.rollup_row_bytes),
+            daily_row_bytes: self.daily_row_bytes.unwrap_or(d.daily_row_bytes),
             base_db_mb: self.base_db_mb.unwrap_or(d.base_db_mb),
             api_requests: self.api_requests.unwrap_or(d.api_requests),
             api_response_kb: self.api_response_kb.unwrap_or(d.api_response_kb),
@@ -649,7 +663,7 @@ pub fn report(i: &Inputs) -> String {
     let _ = writeln!(
         out,
         "Durations: tick {} ms ({}), daily {} ms ({}), worker {} ms per job ({}), API {} ms per request ({}). \
-         SQS: {} pollers x {} s long polls. Bytes per row: history {}, latest {}, rollup {} (defaults measured by market bench-sync).",
+         SQS: {} pollers x {} s long polls. Bytes per row: history {}, latest {}, daily-series month {} (defaults measured by market bench-api).",
         i.tick.ms,
         i.tick.label(),
         i.daily.ms,
@@ -662,7 +676,7 @@ pub fn report(i: &Inputs) -> String {
         SQS_LONG_POLL_SECS,
         i.history_row_bytes,
         i.latest_row_bytes,
-        i.rollup_row_bytes
+        i.daily_row_bytes
     );
     let _ = writeln!(out);
     let _ = writeln!(
@@ -751,11 +765,17 @@ mod tests {
         let per_product = 0.8 + 0.3 + 0.5 / 7.0;
         assert!(close(i.syncs_per_product_day(), per_product));
         assert!(close(i.jobs_per_day(), 100.0 * 2.0 * per_product));
-        // Rollups: at most one per day per series.
-        assert!(close(
-            i.rollup_days_per_product_day(),
-            0.2 + 0.3 + 0.5 / 7.0
-        ));
+        // Changes: a hot series moves within 6 h with 1 - 0.88^0.25, a cold one within a week
+        // with 1 - 0.88^7; at 100 % every sync stores a change.
+        let changes = 0.2 * 4.0 * (1.0 - 0.88f64.powf(0.25))
+            + 0.3 * 0.12
+            + 0.5 / 7.0 * (1.0 - 0.88f64.powf(7.0));
+        assert!(close(i.changes_per_series_day(), changes));
+        let all_move = Inputs {
+            move_share: 1.0,
+            ..i.clone()
+        };
+        assert!(close(all_move.changes_per_series_day(), per_product));
         // StockX: one call per StockX job per region, plus the reserve.
         assert!(close(i.stockx_calls_per_day(), 100.0 * per_product + 500.0));
         let two_regions = Inputs {
@@ -829,15 +849,15 @@ mod tests {
             static_bytes_per_product: 0.0,
             history_row_bytes: 100.0,
             latest_row_bytes: 90.0,
-            rollup_row_bytes: 120.0,
+            daily_row_bytes: 500.0,
             raw_retention_days: 35.0,
-            rollup_retention_days: 730.0,
-            changed_share: 0.25,
+            daily_retention_days: 730.0,
+            move_share: 0.25,
             ..Inputs::default()
         };
-        // 100 series, synced daily: latest 100 rows, history 100 x 0.25 x 35 rows, rollups
-        // 100 x 730 rows.
-        let bytes = 100.0 * 90.0 + 100.0 * 0.25 * 35.0 * 100.0 + 100.0 * 730.0 * 120.0;
+        // 100 series, synced daily: latest 100 rows, history 100 x 0.25 x 35 rows, daily series
+        // 10 products x 1 marketplace x 1 region x 24 months (730 / 30.44 rounded up).
+        let bytes = 100.0 * 90.0 + 100.0 * 0.25 * 35.0 * 100.0 + 10.0 * 24.0 * 500.0;
         let lines = monthly(&i);
         assert!(close(
             line(&lines, "Supabase", "database size").used,
@@ -874,7 +894,7 @@ mod tests {
         // With everything else generous the StockX daily limit is what binds: calls per day =
         // products x syncs per product-day + reserve <= 25,000.
         let i = Inputs {
-            rollup_retention_days: 1.0,
+            daily_retention_days: 1.0,
             raw_retention_days: 1.0,
             latest_row_bytes: 50.0,
             sizes_per_product: 18.0,
@@ -905,7 +925,7 @@ mod tests {
         assert_eq!(binding[0].resource, "alarm metrics");
         // Everything fits up to the search bound.
         let tiny = Inputs {
-            rollup_retention_days: 1.0,
+            daily_retention_days: 1.0,
             ..Inputs::default()
         };
         assert_eq!(largest_free_catalogue(&tiny, 10), (10, Vec::new()));

@@ -1,6 +1,7 @@
-//! Daily housekeeping: drop expired raw-history partitions, prune old rollups, refresh the summary
-//! materialized view, and keep the database inside its size budget (Supabase's free plan has
-//! 500 MB) by tightening raw retention when it grows past the budget.
+//! Daily housekeeping: drop expired raw-history partitions, prune old months of the product-level
+//! daily series, refresh the summary materialized view, and keep the database inside its size
+//! budget (Supabase's free plan has 500 MB) by tightening raw retention when it grows past the
+//! budget.
 
 use serde::Serialize;
 use tokio_postgres::types::Type;
@@ -10,8 +11,10 @@ use crate::core::config::{parsed, ConfigError};
 
 #[derive(Debug, Clone)]
 pub struct CleanupConfig {
+    /// Per-size change events (`market.price_history`): the per-size charts' reach.
     pub raw_retention_days: i32,
-    pub rollup_retention_days: i32,
+    /// The product-level daily series (`market.product_daily`): the long charts' reach.
+    pub daily_retention_days: i32,
     pub budget_bytes: i64,
     /// Raw retention is never tightened below this many days.
     pub min_raw_retention_days: i32,
@@ -22,8 +25,11 @@ pub struct CleanupConfig {
 impl Default for CleanupConfig {
     fn default() -> Self {
         CleanupConfig {
-            raw_retention_days: 35,
-            rollup_retention_days: 90,
+            // 90 days of per-size charts plus a week, so the value at the start of a 90-day chart
+            // is known even for a size synced weekly.
+            raw_retention_days: 97,
+            // Two years for the app's "13m" and "all" charts.
+            daily_retention_days: 2 * 366,
             budget_bytes: 400 * 1024 * 1024,
             min_raw_retention_days: 7,
             sales: Default::default(),
@@ -32,12 +38,12 @@ impl Default for CleanupConfig {
 }
 
 impl CleanupConfig {
-    /// `RAW_RETENTION_DAYS`, `ROLLUP_RETENTION_DAYS`, `DB_SIZE_BUDGET_MB`, `MIN_RAW_RETENTION_DAYS`.
+    /// `RAW_RETENTION_DAYS`, `DAILY_RETENTION_DAYS`, `DB_SIZE_BUDGET_MB`, `MIN_RAW_RETENTION_DAYS`.
     pub fn from_env() -> Result<Self, ConfigError> {
         let d = CleanupConfig::default();
         Ok(CleanupConfig {
             raw_retention_days: parsed("RAW_RETENTION_DAYS", d.raw_retention_days)?.max(1),
-            rollup_retention_days: parsed("ROLLUP_RETENTION_DAYS", d.rollup_retention_days)?.max(1),
+            daily_retention_days: parsed("DAILY_RETENTION_DAYS", d.daily_retention_days)?.max(1),
             budget_bytes: parsed("DB_SIZE_BUDGET_MB", 400i64)?.max(1) * 1024 * 1024,
             min_raw_retention_days: parsed("MIN_RAW_RETENTION_DAYS", d.min_raw_retention_days)?
                 .max(1),
@@ -49,15 +55,19 @@ impl CleanupConfig {
 #[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
 pub struct CleanupReport {
     pub partitions_dropped: Vec<String>,
-    pub rollups_pruned: i64,
+    /// Months of the product-level daily series past their retention, plus rows of the retired
+    /// per-size rollups (`market.daily_rollups`, no longer written: drained here until a later
+    /// migration drops the table).
+    pub daily_pruned: i64,
     /// Raw sales and sales aggregates past their retention.
     pub sales_pruned: i64,
     pub database_bytes: i64,
     pub budget_bytes: i64,
     /// Set when the database was over budget and raw retention was tightened to this many days.
     pub tightened_raw_retention_days: Option<i32>,
-    /// Set when raw retention was already at its minimum and rollups were pruned to this many days.
-    pub tightened_rollup_retention_days: Option<i32>,
+    /// Set when raw retention was already at its minimum and the daily series was pruned to this
+    /// many days.
+    pub tightened_daily_retention_days: Option<i32>,
     pub over_budget_after: bool,
 }
 
@@ -83,6 +93,18 @@ async fn drop_partitions<C: GenericClient>(
     .collect())
 }
 
+/// Prunes the product-level daily series to `days`, and drains the retired per-size rollups (the
+/// product-level series holds what the long charts need; per-size charts read change events).
+async fn prune_daily<C: GenericClient>(c: &C, days: i32) -> Result<i64, tokio_postgres::Error> {
+    let row = c
+        .query_typed(
+            "SELECT market.prune_product_daily($1) + market.prune_daily_rollups(1)",
+            &[(&days, Type::INT4)],
+        )
+        .await?;
+    Ok(row[0].get(0))
+}
+
 pub async fn run<C: GenericClient>(
     c: &C,
     cfg: &CleanupConfig,
@@ -92,19 +114,8 @@ pub async fn run<C: GenericClient>(
         ..Default::default()
     };
     report.partitions_dropped = drop_partitions(c, cfg.raw_retention_days).await?;
-    report.rollups_pruned = c
-        .query_typed(
-            "SELECT market.prune_daily_rollups($1)",
-            &[(&cfg.rollup_retention_days, Type::INT4)],
-        )
-        .await?[0]
-        .get(0);
-    report.sales_pruned = crate::sync::sales::store::prune(
-        c,
-        cfg.sales.retention_days,
-        cfg.sales.aggregate_retention_days,
-    )
-    .await?;
+    report.daily_pruned = prune_daily(c, cfg.daily_retention_days).await?;
+    report.sales_pruned = crate::sync::sales::store::prune(c, &cfg.sales).await?;
     c.query_typed("SELECT market.refresh_product_market_summary()", &[])
         .await?;
 
@@ -124,23 +135,17 @@ pub async fn run<C: GenericClient>(
         report.tightened_raw_retention_days = Some(retention);
         report.database_bytes = db_size(c).await?;
     }
-    // Still over budget with raw history at its minimum: halve rollup retention (never below 90
-    // days). Deleted rows free space for reuse rather than shrinking files, so this is one step per
-    // daily run, not a loop on the measured size.
-    if report.database_bytes > cfg.budget_bytes && cfg.rollup_retention_days > 90 {
-        let days = (cfg.rollup_retention_days / 2).max(90);
+    // Still over budget with raw history at its minimum: halve the daily series' retention (never
+    // below 90 days). Deleted rows free space for reuse rather than shrinking files, so this is one
+    // step per daily run, not a loop on the measured size.
+    if report.database_bytes > cfg.budget_bytes && cfg.daily_retention_days > 90 {
+        let days = (cfg.daily_retention_days / 2).max(90);
         tracing::warn!(
-            rollup_retention_days = days,
-            "database over its size budget: pruning daily rollups"
+            daily_retention_days = days,
+            "database over its size budget: pruning the daily series"
         );
-        report.rollups_pruned += c
-            .query_typed(
-                "SELECT market.prune_daily_rollups($1)",
-                &[(&days, Type::INT4)],
-            )
-            .await?[0]
-            .get::<_, i64>(0);
-        report.tightened_rollup_retention_days = Some(days);
+        report.daily_pruned += prune_daily(c, days).await?;
+        report.tightened_daily_retention_days = Some(days);
     }
     report.over_budget_after = report.database_bytes > cfg.budget_bytes;
     if report.over_budget_after {

@@ -3,7 +3,7 @@
 //!
 //! Idempotency: a snapshot is identified by its observation time. Writing the same snapshot twice
 //! changes nothing (latest rows only move forward in time, history rows are keyed by capture time,
-//! the daily rollup remembers the last observation it counted). A new observation with unchanged
+//! the product's daily row remembers the last observation it holds). A new observation with unchanged
 //! values writes no history and no latest row; it only advances the observation bookkeeping.
 
 use chrono::{DateTime, Utc};
@@ -25,7 +25,8 @@ pub struct SnapshotWrite {
     pub changed: i64,
     pub latest_written: i64,
     pub history_written: i64,
-    pub rollups_written: i64,
+    /// Product-level daily series rows written (0 or 1).
+    pub daily_written: i64,
     /// Quotes whose variant id is not linked to any of our sizes.
     pub unmapped: i64,
     /// Latest prices removed because their size is no longer linked on this marketplace.
@@ -34,12 +35,12 @@ pub struct SnapshotWrite {
 
 impl SnapshotWrite {
     pub fn rows_written(&self) -> i64 {
-        self.latest_written + self.history_written + self.rollups_written
+        self.latest_written + self.history_written + self.daily_written
     }
 }
 
 /// Writes one product-level snapshot: latest prices where changed, changed observations to history,
-/// the daily rollup, and the product x marketplace x region observation time.
+/// the product's day in the long series, and the product x marketplace x region observation time.
 pub async fn write_snapshot<C: GenericClient>(
     c: &C,
     product_id: i32,
@@ -71,7 +72,9 @@ pub async fn write_snapshot<C: GenericClient>(
                LEFT JOIN q ON q.ext = vl.external_variant_id
                WHERE sv.product_id = $5 AND vl.marketplace_id = $6
              ), changed AS (
-               SELECT m.variant_id, m.ask, m.bid, m.last
+               SELECT m.variant_id, m.ask, m.bid, m.last,
+                      CASE WHEN lp.variant_id IS NOT NULL AND m.last IS DISTINCT FROM lp.last_sale_minor
+                           THEN m.last END AS new_sale
                FROM mapped m
                LEFT JOIN market.latest_prices lp
                  ON lp.variant_id = m.variant_id AND lp.marketplace_id = $6 AND lp.region = $7
@@ -106,27 +109,35 @@ pub async fn write_snapshot<C: GenericClient>(
                SELECT variant_id, $6, $7, $9, $8, ask, bid, last FROM changed
                ON CONFLICT DO NOTHING
                RETURNING 1
-             ), rollup AS (
-               INSERT INTO market.daily_rollups AS r
-                 (variant_id, marketplace_id, region, day, currency, open_ask_minor, low_ask_minor, high_ask_minor,
-                  close_ask_minor, close_bid_minor, last_sale_minor, observations, updated_at)
-               SELECT m.variant_id, $6, $7, ($9 AT TIME ZONE 'UTC')::date, $8, m.ask, m.ask, m.ask, m.ask, m.bid, m.last, 1, $9
-               FROM mapped m
-               WHERE m.ask IS NOT NULL OR m.bid IS NOT NULL OR m.last IS NOT NULL
-                  OR EXISTS (SELECT 1 FROM market.daily_rollups d
-                             WHERE d.variant_id = m.variant_id AND d.marketplace_id = $6 AND d.region = $7
-                               AND d.day = ($9 AT TIME ZONE 'UTC')::date)
-               ON CONFLICT (variant_id, marketplace_id, region, day) DO UPDATE SET
-                 currency = EXCLUDED.currency,
-                 open_ask_minor = coalesce(r.open_ask_minor, EXCLUDED.open_ask_minor),
-                 low_ask_minor = least(r.low_ask_minor, EXCLUDED.low_ask_minor),
-                 high_ask_minor = greatest(r.high_ask_minor, EXCLUDED.high_ask_minor),
-                 close_ask_minor = EXCLUDED.close_ask_minor,
-                 close_bid_minor = EXCLUDED.close_bid_minor,
-                 last_sale_minor = coalesce(EXCLUDED.last_sale_minor, r.last_sale_minor),
-                 observations = r.observations + 1,
-                 updated_at = EXCLUDED.updated_at
-               WHERE r.updated_at < EXCLUDED.updated_at
+             ), daily AS (
+               -- The product's day in the long series (`market.product_daily`, one row per month,
+               -- element d = day d): the lowest ask and highest bid over its sizes as of this
+               -- observation (later observations of the day overwrite them, so the day keeps its
+               -- close), and a sale when a size's last sale changed since the previous observation
+               -- (the median when several did: which of them came last is not known).
+               INSERT INTO market.product_daily AS d
+                 (observed_at, month, product_id, marketplace_id, region, currency, ask_minor, bid_minor, last_sale_minor)
+               SELECT $9, date_trunc('month', $9 AT TIME ZONE 'UTC')::date, $5, $6, $7, $8,
+                      array_fill(NULL::int, ARRAY[s.dom - 1]) || s.ask,
+                      array_fill(NULL::int, ARRAY[s.dom - 1]) || s.bid,
+                      array_fill(NULL::int, ARRAY[s.dom - 1]) || s.sale
+               FROM (
+                 SELECT extract(day FROM $9 AT TIME ZONE 'UTC')::int AS dom,
+                        -- int4 holds 21 million in major units; a larger quote is no data here.
+                        (SELECT min(m.ask) FILTER (WHERE m.ask <= 2147483647) FROM mapped m)::int AS ask,
+                        (SELECT max(m.bid) FILTER (WHERE m.bid <= 2147483647) FROM mapped m)::int AS bid,
+                        (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY c.new_sale)
+                         FROM changed c WHERE c.new_sale <= 2147483647)::int AS sale
+                 WHERE EXISTS (SELECT 1 FROM mapped)
+               ) s
+               ON CONFLICT (product_id, marketplace_id, region, month, currency) DO UPDATE SET
+                 observed_at = EXCLUDED.observed_at,
+                 ask_minor[cardinality(EXCLUDED.ask_minor)] = EXCLUDED.ask_minor[cardinality(EXCLUDED.ask_minor)],
+                 bid_minor[cardinality(EXCLUDED.bid_minor)] = EXCLUDED.bid_minor[cardinality(EXCLUDED.bid_minor)],
+                 last_sale_minor[cardinality(EXCLUDED.last_sale_minor)] = coalesce(
+                   EXCLUDED.last_sale_minor[cardinality(EXCLUDED.last_sale_minor)],
+                   d.last_sale_minor[cardinality(EXCLUDED.last_sale_minor)])
+               WHERE d.observed_at < EXCLUDED.observed_at
                RETURNING 1
              ), observation AS (
                INSERT INTO market.market_observations AS o
@@ -143,7 +154,7 @@ pub async fn write_snapshot<C: GenericClient>(
                     (SELECT count(*) FROM changed),
                     (SELECT count(*) FROM latest),
                     (SELECT count(*) FROM history),
-                    (SELECT count(*) FROM rollup),
+                    (SELECT count(*) FROM daily),
                     coalesce((SELECT sizes_unmapped FROM observation), 0)::int8,
                     (SELECT count(*) FROM unlinked)",
             &[
@@ -165,7 +176,7 @@ pub async fn write_snapshot<C: GenericClient>(
         changed: r.get(1),
         latest_written: r.get(2),
         history_written: r.get(3),
-        rollups_written: r.get(4),
+        daily_written: r.get(4),
         unmapped: r.get(5),
         unlinked_cleared: r.get(6),
     })

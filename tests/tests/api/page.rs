@@ -45,10 +45,10 @@ async fn page_has_hero_summary_sizes_history_and_freshness_in_one_round_trip() {
     assert_eq!(sx["marketplace"], "stockx");
     assert_eq!(sx["lowest_ask_minor"], 22_400);
     assert_eq!(sx["sizes_with_ask"], 2);
-    // 30-day change of the product's lowest ask: 200.00 -> 229.00.
+    // 30-day change of the product's lowest ask: 200.00 (29 days ago) -> 224.00 (today): +12 %.
     assert_eq!(v["summary"]["change_30d"]["from_minor"], 20_000);
-    assert_eq!(v["summary"]["change_30d"]["to_minor"], 22_900);
-    assert_eq!(v["summary"]["change_30d"]["change_pct"], "14.50");
+    assert_eq!(v["summary"]["change_30d"]["to_minor"], 22_400);
+    assert_eq!(v["summary"]["change_30d"]["change_pct"], "12.00");
     // Every size of the run, with per-marketplace quotes and the best payout.
     let sizes = v["sizes"].as_array().unwrap();
     assert_eq!(sizes.len(), 25);
@@ -305,7 +305,11 @@ async fn size_history_and_history_route() {
     assert_eq!(v["size_history"]["size"], "10");
     let pts = v["size_history"]["points"].as_array().unwrap();
     assert_eq!(pts.len(), 30);
-    assert_eq!(pts[29]["marketplaces"][0]["last_sale_minor"], 20_500);
+    // Each day's close from the size's change events, carried forward; today the latest prices.
+    assert_eq!(pts[0]["marketplaces"][0]["ask_minor"], 20_000);
+    assert_eq!(pts[0]["marketplaces"][0]["last_sale_minor"], 20_500);
+    assert_eq!(pts[29]["marketplaces"][0]["ask_minor"], 22_400);
+    assert_eq!(pts[29]["marketplaces"][0]["last_sale_minor"], 21_000);
     // UK 9 is US 10 on the chart.
     let uk = call(&s, "/v1/products/DZ5485-612", "size=UK%209", &[])
         .await
@@ -323,7 +327,7 @@ async fn size_history_and_history_route() {
     let hv = h.json();
     assert_eq!(hv["history"]["days"], 7);
     assert_eq!(hv["history"]["points"].as_array().unwrap().len(), 7);
-    assert_eq!(hv["history"]["points"][6]["lowest_ask_minor"], 22_900);
+    assert_eq!(hv["history"]["points"][6]["lowest_ask_minor"], 22_400);
     let all = call(&s, "/v1/products/DZ5485-612/history", "days=365", &[])
         .await
         .json();

@@ -49,7 +49,7 @@ async fn runner_applies_everything_once_and_records_it_for_the_supabase_cli() {
         "size_variants",
         "marketplace_links",
         "latest_prices",
-        "daily_rollups",
+        "product_daily",
         "sync_jobs",
     ] {
         let n: i64 = c

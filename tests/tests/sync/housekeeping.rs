@@ -83,21 +83,21 @@ async fn observations_either_side_of_midnight_land_in_their_own_day() {
         parts[0], parts[1],
         "two UTC days, two partitions: {parts:?}"
     );
-    let days: Vec<(chrono::NaiveDate, Option<i64>, i32)> = c
+    let days: Vec<(chrono::NaiveDate, Option<i64>)> = c
         .query(
-            "SELECT day, close_ask_minor, observations FROM market.daily_rollups ORDER BY day",
-            &[],
+            "SELECT day, ask FROM market.product_daily_points($1, 'US', 2) ORDER BY day",
+            &[&product],
         )
         .await
         .unwrap()
         .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .map(|r| (r.get(0), r.get(1)))
         .collect();
     assert_eq!(
         days,
         vec![
-            (today, Some(20000), 1),
-            (today + ChronoDuration::days(1), Some(21000), 1)
+            (today, Some(20000)),
+            (today + ChronoDuration::days(1), Some(21000))
         ]
     );
 
@@ -110,7 +110,7 @@ async fn observations_either_side_of_midnight_land_in_their_own_day() {
     .await
     .unwrap();
     assert_eq!(again.rows_written(), 0);
-    // A later observation with the same price writes no history, only the rollup count.
+    // A later observation with the same price writes no history, only the day's close again.
     let same = store::write_snapshot(
         &c,
         product,
@@ -119,7 +119,7 @@ async fn observations_either_side_of_midnight_land_in_their_own_day() {
     .await
     .unwrap();
     assert_eq!(
-        (same.changed, same.history_written, same.rollups_written),
+        (same.changed, same.history_written, same.daily_written),
         (0, 0, 1)
     );
     // An ask that disappears is a change to "no data", written once.
@@ -180,11 +180,11 @@ async fn retention_drops_old_partitions_and_the_budget_tightens_it() {
     let c = db.client().await;
     let product = product_with_linked_size(&c).await;
     c.batch_execute(
-        "SELECT market.ensure_price_history_partitions((now() AT TIME ZONE 'UTC')::date - 40, 42)",
+        "SELECT market.ensure_price_history_partitions((now() AT TIME ZONE 'UTC')::date - 125, 127)",
     )
     .await
     .unwrap();
-    for days_ago in [39i64, 20, 10, 0] {
+    for days_ago in [120i64, 100, 10, 0] {
         store::write_snapshot(
             &c,
             product,
@@ -197,7 +197,8 @@ async fn retention_drops_old_partitions_and_the_budget_tightens_it() {
         .unwrap();
     }
     let report = cleanup::run(&c, &CleanupConfig::default()).await.unwrap();
-    assert!(report.partitions_dropped.len() >= 4, "{report:?}");
+    // Per-size history is kept 97 days (90-day charts plus a week).
+    assert!(report.partitions_dropped.len() >= 20, "{report:?}");
     assert_eq!(report.tightened_raw_retention_days, None);
     assert_eq!(
         db.client()
@@ -206,7 +207,7 @@ async fn retention_drops_old_partitions_and_the_budget_tightens_it() {
             .await
             .unwrap()
             .get::<_, i64>(0),
-        3
+        2
     );
 
     // Over budget: raw retention is tightened step by step down to the minimum.
@@ -218,8 +219,9 @@ async fn retention_drops_old_partitions_and_the_budget_tightens_it() {
     let report = cleanup::run(&c, &tight).await.unwrap();
     assert_eq!(report.tightened_raw_retention_days, Some(7));
     assert_eq!(
-        report.tightened_rollup_retention_days, None,
-        "already at the 90-day floor"
+        report.tightened_daily_retention_days,
+        Some(366),
+        "the two-year series halves, once a run"
     );
     assert!(report.over_budget_after);
     let left: i64 = c
@@ -228,12 +230,15 @@ async fn retention_drops_old_partitions_and_the_budget_tightens_it() {
         .unwrap()
         .get(0);
     assert_eq!(left, 1, "only the last week's observation is kept");
-    let rollups: i64 = c
-        .query_one("SELECT count(*) FROM market.daily_rollups", &[])
+    let days: i64 = c
+        .query_one(
+            "SELECT count(*) FROM market.product_daily_points($1, 'US', 400)",
+            &[&product],
+        )
         .await
         .unwrap()
         .get(0);
-    assert_eq!(rollups, 4, "rollups outlive raw history");
+    assert_eq!(days, 4, "the product's daily series outlives raw history");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

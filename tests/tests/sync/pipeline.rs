@@ -7,8 +7,8 @@ use serde_json::json;
 const STATE: &str = "SELECT
     (SELECT count(*) FROM market.latest_prices),
     (SELECT count(*) FROM market.price_history),
-    (SELECT count(*) FROM market.daily_rollups),
-    (SELECT coalesce(sum(observations), 0)::int8 FROM market.daily_rollups),
+    (SELECT count(*) FROM market.product_daily),
+    (SELECT coalesce(sum(extract(epoch FROM observed_at)), 0)::int8 FROM market.product_daily),
     (SELECT coalesce(sum(hashtext(variant_id || ':' || marketplace_id || region || coalesce(ask_minor, -1) || ':' || coalesce(bid_minor, -1) || ':' || coalesce(last_sale_minor, -1))), 0)::int8 FROM market.latest_prices),
     (SELECT coalesce(sum(hashtext(variant_id || ':' || marketplace_id || captured_at::text || coalesce(ask_minor, -1))), 0)::int8 FROM market.price_history)";
 
@@ -119,7 +119,7 @@ async fn a_full_cycle_over_500_products_fills_prices_and_a_second_writes_only_ch
         after_first[1], after_first[0],
         "every first observation is history"
     );
-    assert!(after_first[2] > 0, "daily rollups");
+    assert!(after_first[2] > 0, "the products' daily series");
 
     // Cycle 2, prices unchanged: one call per product per marketplace, no history written.
     p.sandbox.reset().await;
@@ -167,7 +167,7 @@ async fn a_full_cycle_over_500_products_fills_prices_and_a_second_writes_only_ch
     assert_eq!(after_second[4], after_first[4], "latest prices unchanged");
     assert!(
         after_second[3] > after_first[3],
-        "the rollups counted the new observations"
+        "the daily series took the new observations"
     );
 
     // Cycle 3, prices moved: exactly the changed rows are written.

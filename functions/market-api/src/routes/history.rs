@@ -1,4 +1,7 @@
-//! Daily price history (from `market.daily_rollups`): the route and the builder the page reuses.
+//! Daily price history: the route and the builder the page reuses. The product's series comes from
+//! `market.product_daily` (kept two years), one size's from its change events in
+//! `market.price_history` (kept `RAW_RETENTION_DAYS`); see `market.product_daily_points` and
+//! `market.size_daily_points`.
 
 use std::collections::BTreeMap;
 
@@ -46,7 +49,8 @@ pub struct HistoryMarket {
     pub marketplace: Marketplace,
     pub ask_minor: Option<i64>,
     pub bid_minor: Option<i64>,
-    /// Last sale of the day (size scope only).
+    /// Size scope: the size's last sale as of that day. Product scope: a sale observed that day
+    /// (a size's last sale changed; the median when several did), else none.
     pub last_sale_minor: Option<i64>,
 }
 

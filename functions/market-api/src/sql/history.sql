@@ -6,19 +6,19 @@ WITH p AS (
 ), sv AS (
   SELECT v.id, v.size_system, v.size_value
   FROM market.size_variants v JOIN p ON v.product_id = p.id
-  WHERE $4::text IS NULL
-     OR (v.size_system = $4 AND v.size_value = $5)
-     OR ($4 = 'uk' AND v.uk = $5) OR ($4 = 'eu' AND v.eu = $5)
-     OR ($4 = 'us_m' AND v.us_m = $5) OR ($4 = 'us_w' AND v.us_w = $5)
+  WHERE $4::text IS NOT NULL
+    AND ((v.size_system = $4 AND v.size_value = $5)
+      OR ($4 = 'uk' AND v.uk = $5) OR ($4 = 'eu' AND v.eu = $5)
+      OR ($4 = 'us_m' AND v.us_m = $5) OR ($4 = 'us_w' AND v.us_w = $5))
 ), h AS (
-  SELECT r.day, r.marketplace_id, r.currency,
-         min(r.close_ask_minor) AS ask, max(r.close_bid_minor) AS bid,
-         CASE WHEN $4::text IS NULL THEN NULL ELSE max(r.last_sale_minor) END AS last_sale
-  FROM market.daily_rollups r JOIN sv ON sv.id = r.variant_id
-  WHERE r.region = $3
-    AND r.day > (now() AT TIME ZONE 'UTC')::date - $6::int
-    AND ($7::smallint IS NULL OR r.marketplace_id = $7)
-  GROUP BY r.day, r.marketplace_id, r.currency
+  -- The product: its long daily series. One size: that size's change events (kept RAW_RETENTION_DAYS).
+  SELECT x.day, x.marketplace_id, x.currency, x.ask, x.bid, x.last_sale
+  FROM p CROSS JOIN LATERAL market.product_daily_points(p.id, $3, $6, $7) x
+  WHERE $4::text IS NULL
+  UNION ALL
+  SELECT x.day, x.marketplace_id, x.currency, x.ask, x.bid, x.last_sale
+  FROM market.size_daily_points((SELECT array_agg(id) FROM sv), $3, $6, $7) x
+  WHERE $4::text IS NOT NULL
 ), fx AS (
   SELECT quote, rate, rate_date FROM market.fx_latest
 )

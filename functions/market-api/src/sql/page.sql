@@ -27,19 +27,15 @@ p AS (
   LEFT JOIN market.market_observations o
     ON o.product_id = (SELECT id FROM p) AND o.marketplace_id = l.marketplace_id AND o.region = l.region
   WHERE l.region = $4
-), r AS (
-  SELECT d.variant_id, sv.selected, d.day, d.marketplace_id, d.currency, d.close_ask_minor,
-         d.close_bid_minor, d.last_sale_minor
-  FROM market.daily_rollups d JOIN sv ON sv.id = d.variant_id
-  WHERE d.region = $4 AND d.day > (now() AT TIME ZONE 'UTC')::date - $7::int
 ), h AS (
-  SELECT day, marketplace_id, currency, min(close_ask_minor) AS ask, max(close_bid_minor) AS bid,
-         NULL::bigint AS last_sale
-  FROM r GROUP BY day, marketplace_id, currency
+  -- The product's long daily series (lowest ask / highest bid over its sizes, a sale seen that day).
+  SELECT x.day, x.marketplace_id, x.currency, x.ask, x.bid, x.last_sale
+  FROM p CROSS JOIN LATERAL market.product_daily_points(p.id, $4, $7) x
 ), hs AS (
-  SELECT day, marketplace_id, currency, close_ask_minor AS ask, close_bid_minor AS bid,
-         last_sale_minor AS last_sale
-  FROM r WHERE selected
+  -- The selected size's series, from its change events.
+  SELECT x.day, x.marketplace_id, x.currency, x.ask, x.bid, x.last_sale
+  FROM market.size_daily_points((SELECT array_agg(id) FROM sv WHERE selected), $4, $7) x
+  WHERE $5::text IS NOT NULL
 ), links AS (
   SELECT l.marketplace_id, l.status, l.last_synced_at
   FROM market.marketplace_links l JOIN p ON l.product_id = p.id

@@ -211,7 +211,26 @@ pub(crate) async fn measure(args: &BenchApiArgs, codes: &[String]) -> anyhow::Re
     Ok(())
 }
 
-pub(crate) async fn storage(c: &Client, totals: &WriteTotals) -> anyhow::Result<()> {
+/// Storage per table after the run, and the steady state it implies for `products` products in
+/// `regions` markets at the default retentions (`CleanupConfig`, `SalesConfig`): tables the run
+/// filled for `days` days scale to their retention at the measured bytes per row; the products'
+/// daily series is one row per product x marketplace x region x month kept.
+pub(crate) async fn storage(
+    c: &Client,
+    totals: &WriteTotals,
+    products: usize,
+    regions: usize,
+    days: u32,
+) -> anyhow::Result<()> {
+    let cleanup = shared::sync::cleanup::CleanupConfig::default();
+    let sales = shared::sync::sales::SalesConfig::default();
+    q(
+        c,
+        "VACUUM ANALYZE market.price_history, market.latest_prices, market.product_daily,
+                        market.sales, market.sales_daily_sizes, market.sales_daily",
+        &[],
+    )
+    .await?;
     let rows = q(
         c,
         "SELECT 'price_history (all partitions)',
@@ -222,33 +241,72 @@ pub(crate) async fn storage(c: &Client, totals: &WriteTotals) -> anyhow::Result<
          SELECT 'latest_prices', pg_total_relation_size('market.latest_prices'),
                 (SELECT count(*) FROM market.latest_prices)
          UNION ALL
-         SELECT 'daily_rollups', pg_total_relation_size('market.daily_rollups'),
-                (SELECT count(*) FROM market.daily_rollups)",
+         SELECT 'product_daily', pg_total_relation_size('market.product_daily'),
+                (SELECT count(*) FROM market.product_daily)
+         UNION ALL
+         SELECT 'sales', pg_total_relation_size('market.sales'), (SELECT count(*) FROM market.sales)
+         UNION ALL
+         SELECT 'sales_daily_sizes', pg_total_relation_size('market.sales_daily_sizes'),
+                (SELECT count(*) FROM market.sales_daily_sizes)
+         UNION ALL
+         SELECT 'sales_daily', pg_total_relation_size('market.sales_daily'),
+                (SELECT count(*) FROM market.sales_daily)",
         &[],
     )
     .await?;
+    let written = f64::from(days.max(1));
+    let months = (f64::from(cleanup.daily_retention_days) / 30.44).ceil();
     println!();
-    println!("| table | rows | total bytes (heap+indexes+TOAST) | bytes / row |");
-    println!("|---|---:|---:|---:|");
+    println!(
+        "| table | rows | total bytes (heap+indexes+TOAST) | bytes / row | kept (days) | steady state MB |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|");
     let mut sum = 0i64;
-    let mut hist_rows = 0i64;
+    let mut steady = 0f64;
     for r in &rows {
         let name: &str = r.get(0);
         let bytes: i64 = r.get(1);
         let n: i64 = r.get(2);
         sum += bytes;
-        if name.starts_with("price_history") {
-            hist_rows = n;
-        }
+        let per_row = bytes as f64 / n.max(1) as f64;
+        let (kept, at_steady) = match name {
+            "product_daily" => (
+                cleanup.daily_retention_days,
+                per_row * products as f64 * 2.0 * regions as f64 * months,
+            ),
+            "latest_prices" => (0, bytes as f64),
+            "sales" => (
+                sales.retention_days,
+                bytes as f64 * f64::from(sales.retention_days) / written,
+            ),
+            "sales_daily_sizes" => (
+                sales.size_aggregate_retention_days,
+                bytes as f64 * f64::from(sales.size_aggregate_retention_days) / written,
+            ),
+            "sales_daily" => (
+                sales.aggregate_retention_days,
+                bytes as f64 * f64::from(sales.aggregate_retention_days) / written,
+            ),
+            _ => (
+                cleanup.raw_retention_days,
+                bytes as f64 * f64::from(cleanup.raw_retention_days) / written,
+            ),
+        };
+        steady += at_steady;
         println!(
-            "| {name} | {n} | {bytes} | {:.1} |",
-            bytes as f64 / n.max(1) as f64
+            "| {name} | {n} | {bytes} | {per_row:.1} | {} | {:.1} |",
+            if kept == 0 {
+                "latest".to_string()
+            } else {
+                kept.to_string()
+            },
+            at_steady / 1_048_576.0
         );
     }
     println!(
-        "| **all three** | | {sum} | {:.1} per stored (changed) observation; {:.1} per size quote received |",
-        sum as f64 / hist_rows.max(1) as f64,
-        sum as f64 / totals.quotes.max(1) as f64
+        "| **market data** | | {sum} | {:.1} per size quote received | | **{:.1}** |",
+        sum as f64 / totals.quotes.max(1) as f64,
+        steady / 1_048_576.0
     );
     Ok(())
 }
@@ -276,9 +334,9 @@ pub async fn run(settings: &DbSettings, url: &str, args: BenchApiArgs) -> anyhow
     if args.setup_only {
         let r = setup(settings, &args).await?;
         println!(
-            "bench data: {} products, {} sizes, {} snapshots written ({} quotes; {} history, {} latest, {} rollup rows) in {:.1}s; {} inventory items for user {BENCH_USER}; {:.1}s total",
+            "bench data: {} products, {} sizes, {} snapshots written ({} quotes; {} history, {} latest, {} daily-series writes, {} Alias sales) in {:.1}s; {} inventory items for user {BENCH_USER}; {:.1}s total",
             r.products, r.variants, r.totals.snapshots, r.totals.quotes, r.totals.history,
-            r.totals.latest, r.totals.rollups, r.history_secs, r.items, r.total_secs
+            r.totals.latest, r.totals.daily, r.totals.sales, r.history_secs, r.items, r.total_secs
         );
         return Ok(());
     }
@@ -316,19 +374,21 @@ pub async fn run(settings: &DbSettings, url: &str, args: BenchApiArgs) -> anyhow
         println!("command: `{}`", command_line());
         println!();
         println!(
-            "data: {} products (real catalogue), {} sizes x 2 marketplaces mapped; {} days of history through `store::write_snapshot`: {} snapshots ({} size quotes) -> {} history, {} latest, {} rollup rows in {:.1}s; {} inventory items; setup {:.1}s",
+            "data: {} products (real catalogue), {} sizes x 2 marketplaces mapped; {} days of history through `store::write_snapshot`: {} snapshots ({} size quotes) -> {} history, {} latest, {} daily-series writes, {} Alias sales in {:.1}s; {} inventory items; setup {:.1}s",
             r.products, r.variants, args.days, r.totals.snapshots, r.totals.quotes,
-            r.totals.history, r.totals.latest, r.totals.rollups, r.history_secs, r.items, r.total_secs
+            r.totals.history, r.totals.latest, r.totals.daily, r.totals.sales, r.history_secs, r.items, r.total_secs
         );
         println!(
-            "tiers: {}% hot ({} obs/day), {}% warm (1/day), rest cold (1/week); sequential requests, handler + DB time, DB_POOL_SIZE={}",
+            "tiers: {}% hot ({} obs/day), {}% warm (1/day), rest cold (1/week); markets {}; {:.0}% of sizes move a day; sequential requests, handler + DB time, DB_POOL_SIZE={}",
             args.hot_pct,
             args.obs_per_day,
             args.warm_pct,
+            args.regions,
+            args.move_share * 100.0,
             std::env::var("DB_POOL_SIZE").unwrap_or_else(|_| "2 (default)".into())
         );
         measure(&args, &codes).await?;
-        storage(&c, &r.totals).await?;
+        storage(&c, &r.totals, r.products, args.regions()?.len(), args.days).await?;
         anyhow::Ok(())
     }
     .await;

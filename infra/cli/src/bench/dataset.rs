@@ -36,6 +36,7 @@ use super::*;
 // --- setup ------------------------------------------------------------------------------------
 
 /// One size of one product on one marketplace, with its random walk.
+#[derive(Clone)]
 pub(crate) struct Series {
     pub(crate) ext: String,
     pub(crate) listed: bool,
@@ -53,6 +54,9 @@ pub(crate) struct ProductPlan {
     pub(crate) tier: Tier,
     /// Per marketplace (StockX, Alias).
     pub(crate) series: [Vec<Series>; 2],
+    /// The sizes Alias sales are written for, and the price they sell around.
+    pub(crate) run: super::sales::Run,
+    pub(crate) sale_price: i64,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -61,7 +65,10 @@ pub(crate) struct WriteTotals {
     pub(crate) quotes: u64,
     pub(crate) history: i64,
     pub(crate) latest: i64,
-    pub(crate) rollups: i64,
+    /// Writes into the products' daily series (one per snapshot whose observation moved on).
+    pub(crate) daily: i64,
+    /// Alias sales stored.
+    pub(crate) sales: i64,
 }
 
 impl std::ops::AddAssign for WriteTotals {
@@ -70,7 +77,8 @@ impl std::ops::AddAssign for WriteTotals {
         self.quotes += o.quotes;
         self.history += o.history;
         self.latest += o.latest;
-        self.rollups += o.rollups;
+        self.daily += o.daily;
+        self.sales += o.sales;
     }
 }
 
@@ -78,24 +86,36 @@ pub(crate) fn round_price(v: f64) -> i64 {
     ((v / 100.0).round() as i64 * 100).max(1_000)
 }
 
-/// Advances one series by one observation and returns its quote (None: no data for the size).
-pub(crate) fn step(s: &mut Series, rng: &mut Rng) -> Option<Quote> {
+/// The default share of a product's sizes whose price moves on a given day: the median over the
+/// 50 products of the real StockX sales in `../shared/data/sales/stockx_data_contest_2019/`
+/// (the share of a product's sizes with at least one sale on a day, over its selling days: median
+/// 0.12, p10 0.015, p90 0.40; the 14 heavily traded products of the 2017-2018 activity file give
+/// 0.30). A sale takes the lowest ask, so a sale is what moves a size's ask and its last sale.
+pub(crate) const DEFAULT_MOVE_SHARE: f64 = 0.12;
+
+/// The chance that something with a daily rate `per_day` happens within `gap_days` days.
+pub(crate) fn within(per_day: f64, gap_days: f64) -> f64 {
+    1.0 - (1.0 - per_day.clamp(0.0, 1.0)).powf(gap_days.max(0.0))
+}
+
+/// Advances one series by one observation `gap_days` after the previous one and returns its
+/// quote (None: no data for the size). `move_share` is the daily share of sizes that sell.
+pub(crate) fn step(s: &mut Series, rng: &mut Rng, gap_days: f64, move_share: f64) -> Option<Quote> {
     if s.listed {
-        if rng.chance(0.015) {
+        if rng.chance(within(0.015, gap_days)) {
             s.listed = false;
         }
-    } else if rng.chance(0.25) {
+    } else if rng.chance(within(0.25, gap_days)) {
         s.listed = true;
     }
-    if rng.chance(0.35) {
+    if rng.chance(within(move_share, gap_days)) {
+        // A sale between the bid and the ask, and the next ask after it.
+        let bid = s.ask * s.bid_ratio;
+        s.last = Some(bid + (s.ask - bid) * rng.unit());
         s.ask *= 1.0 + rng.signed() * 0.03 + 0.001;
         if rng.chance(0.5) {
             s.bid_ratio = 0.82 + rng.unit() * 0.1;
         }
-    }
-    if rng.chance(0.12) {
-        let bid = s.ask * s.bid_ratio;
-        s.last = Some(bid + (s.ask - bid) * rng.unit());
     }
     let ask = s.listed.then(|| round_price(s.ask));
     let bid = (s.has_bid && s.listed).then(|| round_price(s.ask * s.bid_ratio));
@@ -145,36 +165,65 @@ pub(crate) fn schedule(
     out
 }
 
+/// The currency StockX quotes a region in (Alias quotes every region in USD).
+fn stockx_currency(region: Region) -> Currency {
+    match region {
+        Region::US => Currency::USD,
+        Region::UK => Currency::GBP,
+        Region::EU => Currency::EUR,
+    }
+}
+
 pub(crate) async fn write_product(
     c: &Client,
     plan: &mut ProductPlan,
     times: &[DateTime<Utc>],
     rng: &mut Rng,
+    regions: &[Region],
+    move_share: f64,
 ) -> anyhow::Result<WriteTotals> {
     let mut t = WriteTotals::default();
-    for at in times {
-        for (i, marketplace) in [Marketplace::StockX, Marketplace::Alias]
-            .into_iter()
-            .enumerate()
-        {
-            let quotes: Vec<Quote> = plan.series[i]
-                .iter_mut()
-                .filter_map(|s| step(s, rng))
-                .collect();
-            let snapshot = MarketSnapshot {
-                marketplace,
-                external_product_id: format!("{}-{}", marketplace.code(), plan.id),
-                region: Region::US,
-                currency: Currency::USD,
-                observed_at: *at,
-                quotes,
-            };
-            let w = store::write_snapshot(c, plan.id, &snapshot).await?;
-            t.snapshots += 1;
-            t.quotes += snapshot.quotes.len() as u64;
-            t.history += w.history_written;
-            t.latest += w.latest_written;
-            t.rollups += w.rollups_written;
+    for (r, region) in regions.iter().enumerate() {
+        // Each region is its own market: its own walks from the same starting prices.
+        let mut series = if r == 0 {
+            std::mem::take(&mut plan.series)
+        } else {
+            plan.series.clone()
+        };
+        let mut previous: Option<DateTime<Utc>> = None;
+        for at in times {
+            // The first observation has seen no time pass: nothing has moved yet.
+            let gap_days = previous.map_or(0.0, |p| (*at - p).num_seconds() as f64 / 86_400.0);
+            previous = Some(*at);
+            for (i, marketplace) in [Marketplace::StockX, Marketplace::Alias]
+                .into_iter()
+                .enumerate()
+            {
+                let quotes: Vec<Quote> = series[i]
+                    .iter_mut()
+                    .filter_map(|s| step(s, rng, gap_days, move_share))
+                    .collect();
+                let snapshot = MarketSnapshot {
+                    marketplace,
+                    external_product_id: format!("{}-{}", marketplace.code(), plan.id),
+                    region: *region,
+                    currency: match marketplace {
+                        Marketplace::StockX => stockx_currency(*region),
+                        Marketplace::Alias => Currency::USD,
+                    },
+                    observed_at: *at,
+                    quotes,
+                };
+                let w = store::write_snapshot(c, plan.id, &snapshot).await?;
+                t.snapshots += 1;
+                t.quotes += snapshot.quotes.len() as u64;
+                t.history += w.history_written;
+                t.latest += w.latest_written;
+                t.daily += w.daily_written;
+            }
+        }
+        if r == 0 {
+            plan.series = series;
         }
     }
     Ok(t)
@@ -244,7 +293,8 @@ pub(crate) async fn setup(
     let mut rng = Rng(args.seed);
     let links = q(
         &c,
-        "SELECT v.product_id, v.size_value::float8, l.marketplace_id, l.external_variant_id
+        "SELECT v.product_id, v.size_value::float8, l.marketplace_id, l.external_variant_id, v.id,
+                coalesce(v.us_m, v.size_value)::float8
          FROM market.size_variants v JOIN market.variant_links l ON l.variant_id = v.id
          WHERE v.product_id = ANY($1)
          ORDER BY v.product_id, l.marketplace_id, v.size_system, v.size_value",
@@ -267,6 +317,8 @@ pub(crate) async fn setup(
                 id: *id,
                 tier,
                 series: [Vec::new(), Vec::new()],
+                run: Vec::new(),
+                sale_price: retail.get(id).copied().unwrap_or(15_000),
             },
         );
     }
@@ -292,6 +344,9 @@ pub(crate) async fn setup(
             last: None,
             has_bid: rng.chance(0.7),
         };
+        if mp == 2 {
+            plan.run.push((r.get(4), r.get(5)));
+        }
         plan.series[usize::from(mp == 2)].push(series);
         if mp == 1 {
             variants += 1;
@@ -321,8 +376,12 @@ pub(crate) async fn setup(
         groups[n % writers].push((plan, times, rng.next_u64()));
     }
     let mut tasks = Vec::new();
+    let regions = args.regions()?;
+    let move_share = args.move_share;
+    let (with_sales, days) = (!args.no_sales, args.days);
     for group in groups {
         let settings = settings.clone();
+        let regions = regions.clone();
         tasks.push(tokio::spawn(async move {
             let c = settings.connect().await?;
             // Generated history is bulk work; the API reads are what the benchmark measures.
@@ -335,7 +394,12 @@ pub(crate) async fn setup(
             let mut t = WriteTotals::default();
             for (mut plan, times, seed) in group {
                 let mut rng = Rng(seed);
-                t += write_product(&c, &mut plan, &times, &mut rng).await?;
+                t += write_product(&c, &mut plan, &times, &mut rng, &regions, move_share).await?;
+                if with_sales {
+                    let s = super::sales::write_product(&c, &plan, &regions, days, now, &mut rng)
+                        .await?;
+                    t.sales += s.inserted;
+                }
             }
             anyhow::Ok(t)
         }));
@@ -480,7 +544,7 @@ pub(crate) async fn setup(
     for t in [
         "market.price_history",
         "market.latest_prices",
-        "market.daily_rollups",
+        "market.product_daily",
         "market.products",
         "market.size_variants",
         "market.variant_links",

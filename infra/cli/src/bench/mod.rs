@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod dataset;
+pub mod sales;
 pub mod sync;
 pub mod write_load;
 
@@ -65,9 +66,49 @@ pub struct BenchApiArgs {
     /// Product snapshots per second in --write-load mode.
     #[arg(long, default_value_t = 20.0)]
     pub write_rate: f64,
+    /// Markets written for every product, comma-separated (US, UK, EU): StockX quotes each in
+    /// its own currency, Alias in USD.
+    #[arg(long, default_value = "US")]
+    pub regions: String,
+    /// Daily share of a product's sizes whose price moves (a sale). The default is the median
+    /// measured on the real StockX sales data (`dataset::DEFAULT_MOVE_SHARE`).
+    #[arg(long, default_value_t = dataset::DEFAULT_MOVE_SHARE)]
+    pub move_share: f64,
+    /// Write no Alias sales (by default `--days` days of them, through the sales write path).
+    #[arg(long)]
+    pub no_sales: bool,
     /// Print an HS256 access token for the benchmark user (SUPABASE_JWT_SECRET) and exit.
     #[arg(long)]
     pub print_token: bool,
+}
+
+impl BenchApiArgs {
+    /// `--regions` parsed; at least one, no repeats.
+    pub fn regions(&self) -> anyhow::Result<Vec<shared::core::domain::Region>> {
+        let mut out = Vec::new();
+        for code in self
+            .regions
+            .split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            let region = code
+                .parse::<shared::core::domain::Region>()
+                .map_err(|_| anyhow::anyhow!("--regions: unknown market {code:?} (US, UK, EU)"))?;
+            if !out.contains(&region) {
+                out.push(region);
+            }
+        }
+        anyhow::ensure!(
+            !out.is_empty(),
+            "--regions: give at least one of US, UK, EU"
+        );
+        anyhow::ensure!(
+            (0.0..=1.0).contains(&self.move_share),
+            "--move-share must be between 0 and 1"
+        );
+        Ok(out)
+    }
 }
 
 // --- small deterministic PRNG (SplitMix64) ----------------------------------------------------

@@ -40,21 +40,22 @@ pub struct BenchOptions {
 struct Counts {
     latest: i64,
     history: i64,
-    observations: i64,
+    /// Rows of the products' daily series (one per product x marketplace x region x month).
+    daily: i64,
 }
 
 async fn counts(c: &Client) -> anyhow::Result<Counts> {
     let r = c
         .query_one(
             "SELECT (SELECT count(*) FROM market.latest_prices), (SELECT count(*) FROM market.price_history),
-                    (SELECT coalesce(sum(observations), 0)::int8 FROM market.daily_rollups)",
+                    (SELECT count(*) FROM market.product_daily)",
             &[],
         )
         .await?;
     Ok(Counts {
         latest: r.get(0),
         history: r.get(1),
-        observations: r.get(2),
+        daily: r.get(2),
     })
 }
 
@@ -220,7 +221,7 @@ async fn run_in(opts: &BenchOptions, url: &str) -> anyhow::Result<()> {
     c.batch_execute("UPDATE market.rate_limits SET used_today = 0, throttled_today = 0")
         .await?;
     println!(
-        "\n| cycle | prices | products (stockx / alias jobs) | wall s | floor s (StockX calls x 1 s) | wall/floor | StockX calls/product | Alias calls/product | 429s | sizes changed | latest rows written | history rows written | rollup rows written |"
+        "\n| cycle | prices | products (stockx / alias jobs) | wall s | floor s (StockX calls x 1 s) | wall/floor | StockX calls/product | Alias calls/product | 429s | sizes changed | latest rows written | history rows written | daily-series rows (total) |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for cycle in 1..=opts.cycles {
@@ -284,7 +285,7 @@ async fn run_in(opts: &BenchOptions, url: &str) -> anyhow::Result<()> {
             // latest rows are rewritten exactly for the changed sizes (new rows count too)
             (after.latest - before.latest) + sizes_changed,
             after.history - before.history,
-            after.observations - before.observations,
+            after.daily,
         );
     }
     let dlq = sqs
@@ -318,17 +319,17 @@ async fn run_in(opts: &BenchOptions, url: &str) -> anyhow::Result<()> {
             "SELECT pg_total_relation_size('market.latest_prices')",
         ),
         (
-            "daily_rollups",
-            "SELECT pg_total_relation_size('market.daily_rollups')",
+            "product_daily",
+            "SELECT pg_total_relation_size('market.product_daily')",
         ),
     ] {
         let count_sql = match table {
             "latest_prices" => "SELECT count(*) FROM market.latest_prices",
-            "daily_rollups" => "SELECT count(*) FROM market.daily_rollups",
+            "product_daily" => "SELECT count(*) FROM market.product_daily",
             _ => "SELECT count(*) FROM market.price_history",
         };
         c.batch_execute(
-            "VACUUM ANALYZE market.latest_prices, market.daily_rollups, market.price_history",
+            "VACUUM ANALYZE market.latest_prices, market.product_daily, market.price_history",
         )
         .await?;
         let rows: i64 = c.query_one(count_sql, &[]).await?.get(0);

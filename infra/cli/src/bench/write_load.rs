@@ -15,7 +15,7 @@ use shared::marketplaces::snapshot::{MarketSnapshot, Quote};
 use shared::sync::store;
 
 use super::api::percentile;
-use super::dataset::{step, Series};
+use super::dataset::{step, Series, DEFAULT_MOVE_SHARE};
 use super::*;
 
 // --- write load -------------------------------------------------------------------------------
@@ -128,10 +128,12 @@ pub(crate) async fn write_load(
                 tick.tick().await;
                 let k = rng.below(part.len());
                 let item = &mut part[k];
+                // Write load is hot-tier traffic: each product observed every 6 hours.
+                let gap_days = 0.25;
                 let quotes: Vec<Quote> = item
                     .series
                     .iter_mut()
-                    .filter_map(|s| step(s, &mut rng))
+                    .filter_map(|s| step(s, &mut rng, gap_days, DEFAULT_MOVE_SHARE))
                     .collect();
                 let now = Utc::now();
                 let snapshot = MarketSnapshot {

@@ -23,7 +23,7 @@ pub mod store;
 
 /// Sales cadences, budget and retention (environment: `SALES_HOT_HOURS`, `SALES_OTHER_HOURS`,
 /// `SALES_FULL_WALK_HOURS`, `SALES_RECENT_DAYS`, `SALES_DAILY_CALLS`, `SALES_RETENTION_DAYS`,
-/// `SALES_AGGREGATE_RETENTION_DAYS`, `SALES_JOB_BUDGET_SECS`).
+/// `SALES_AGGREGATE_RETENTION_DAYS`, `SALES_SIZE_AGGREGATE_RETENTION_DAYS`, `SALES_JOB_BUDGET_SECS`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SalesConfig {
     /// How often a hot product's sales are fetched.
@@ -38,8 +38,13 @@ pub struct SalesConfig {
     /// Raw sales are kept this many days; sales older than this are not stored (their day's
     /// aggregate could otherwise count them twice after the raw row expired and was fetched again).
     pub retention_days: i32,
-    /// Daily aggregates (the 13-month and all-time charts) are kept this many days.
+    /// The products' daily aggregates (the 13-month and all-time charts) are kept this many days.
     pub aggregate_retention_days: i32,
+    /// The sizes' daily aggregates (per-size sales charts, a size's last sale) are kept this many
+    /// days: like per-size prices, 90 days. Two years of them would be the largest table of all
+    /// (one row per size, region and day with a sale). Never shorter than raw sales, whose new
+    /// rows are what the aggregates add up.
+    pub size_aggregate_retention_days: i32,
     /// How long one job may walk before it stores what it has and leaves the rest for the next
     /// tick. Every call waits for a slot of the shared Alias limiter (4/s by default), so a batch
     /// of 10 jobs at the worker's concurrency 4 takes at most 3 rounds x 30 s, inside the
@@ -57,6 +62,7 @@ impl Default for SalesConfig {
             daily_calls: 10_000,
             retention_days: 90,
             aggregate_retention_days: 2 * 366,
+            size_aggregate_retention_days: 90,
             job_budget: Duration::from_secs(30),
         }
     }
@@ -96,6 +102,11 @@ impl SalesConfig {
             aggregate_retention_days: days(
                 "SALES_AGGREGATE_RETENTION_DAYS",
                 d.aggregate_retention_days,
+                retention_days,
+            )?,
+            size_aggregate_retention_days: days(
+                "SALES_SIZE_AGGREGATE_RETENTION_DAYS",
+                d.size_aggregate_retention_days.max(retention_days),
                 retention_days,
             )?,
             job_budget: Duration::from_secs(parsed("SALES_JOB_BUDGET_SECS", 30u64)?.clamp(1, 100)),

@@ -255,8 +255,7 @@ pub async fn finish_walk<C: GenericClient>(
 /// Housekeeping: raw sales past their retention, aggregates past theirs. Returns rows deleted.
 pub async fn prune<C: GenericClient>(
     c: &C,
-    retention_days: i32,
-    aggregate_retention_days: i32,
+    cfg: &super::SalesConfig,
 ) -> Result<i64, tokio_postgres::Error> {
     let row = c
         .query_typed(
@@ -264,15 +263,16 @@ pub async fn prune<C: GenericClient>(
                DELETE FROM market.sales WHERE purchased_at < now() - make_interval(days => $1) RETURNING 1
              ), sizes AS (
                DELETE FROM market.sales_daily_sizes
-               WHERE day < (now() AT TIME ZONE 'UTC')::date - $2 RETURNING 1
+               WHERE day < (now() AT TIME ZONE 'UTC')::date - $3 RETURNING 1
              ), products AS (
                DELETE FROM market.sales_daily
                WHERE day < (now() AT TIME ZONE 'UTC')::date - $2 RETURNING 1
              )
              SELECT (SELECT count(*) FROM raw) + (SELECT count(*) FROM sizes) + (SELECT count(*) FROM products)",
             &[
-                (&retention_days, Type::INT4),
-                (&aggregate_retention_days, Type::INT4),
+                (&cfg.retention_days, Type::INT4),
+                (&cfg.aggregate_retention_days, Type::INT4),
+                (&cfg.size_aggregate_retention_days, Type::INT4),
             ],
         )
         .await?;
