@@ -1,15 +1,56 @@
-//! Seller fee schedules and per-user fee profiles: the one place fee defaults live. The payouts
-//! they produce are computed in `valuation::payout`.
+//! Seller fee schedules and per-user fee profiles: the one place fee rules and their defaults
+//! live, as data (tables below, each overridable from the environment). The payouts they produce
+//! are computed in `valuation::payout`.
 //!
-//! Schedules are configurable defaults, not authoritative tariffs (the marketplaces change them):
-//! - StockX: transaction fee by seller level (1: 9 %, 2: 8.5 %, 3: 8 %, 4: 7.5 %, 5: 7 %) with a
-//!   regional minimum transaction fee (US $5.00, UK £4.00, EU €5.00, in the region's StockX
-//!   currency), plus a 3 % payment-processing fee on the sale price.
-//! - Alias: commission (9.5 % for sellers in good standing; 15 % / 20 % bands for low seller
-//!   ratings), a flat seller fee by seller location in USD cents (US $5.00, UK and EU $12.00), and a
-//!   2.9 % cash-out fee on what remains after commission and seller fee. Alias is priced in USD.
+//! Schedules are configurable defaults, not authoritative tariffs (the marketplaces change them).
+//! Where each number comes from, and how sure we are of it:
+//!
+//! **StockX** — "What are StockX's fees for sellers?"
+//! (<https://stockx.com/help/articles/what-are-stockxs-fees-for-sellers>, read in our stored copy):
+//! - a transaction fee "determined by your Seller Level", "calculated off the final price of the
+//!   sale": level 1 9 %, 2 8.5 %, 3 8 %, 4 7.5 %, 5 7 % (CONFIRMED, same page);
+//! - "a 3% payment processing fee" on every sale (CONFIRMED, same page);
+//! - a "Minimum Seller Fee" per region in local currency. The page lists it right after the
+//!   transaction-fee levels and does not say whether it floors the transaction fee alone or the
+//!   transaction fee plus processing; we apply it to the transaction fee
+//!   ([`StockXMinimumBasis::TransactionFee`], switchable with `FEE_STOCKX_MIN_APPLIES_TO`). One
+//!   integrator who read StockX's pages reached the same "not stated" conclusion.
+//!   Amounts: StockX's page confirms AUD 7.50, CAD 7.00, HKD 45, JPY 800, MXN 100, NZD 16,
+//!   SGD 7.00, KRW 7,500, CHF 4.50 and "$10.00 USD" for unlisted currencies, but our copy of the
+//!   page is cut off before the United States, United Kingdom and EU rows. US $5.00 and EU €5.00
+//!   are REPORTED by an integrator's published calculator table (which matches StockX's page for
+//!   CAD/HKD/JPY/MXN/NZD/KRW) and by a second integrator's notes ("$5 regional minimum"); UK
+//!   £4.50 is REPORTED by that calculator table only (the previous default here, £4.00, matched
+//!   StockX's UK *shipping* fee in the same table, not a minimum; the existing app uses £5).
+//!   UNCONFIRMED: override with `FEE_STOCKX_MIN_{US,UK,EU}_MINOR` once read from StockX.
+//! - a seller shipping fee deducted from the payout: US $4.00 from 4 October 2021 (StockX's email
+//!   to sellers, as reported by Complex), raised to $5.00 on 1 March 2026 (REPORTED by an
+//!   integrator citing StockX's "updates to the StockX Seller Program" news post); UK £4.00 and
+//!   EU by country (DE/NL/AT/BE/LU €5, FR/IT €7, ES €8; REPORTED by the integrator calculator
+//!   table). The seller's own setting (the existing app's `stockx_shipping_fee`) wins.
+//!
+//! **Alias (GOAT)** — alias.org "Fee Policy" (<https://www.alias.org/fees>, last updated
+//! 10 May 2024) and GOAT's Fee Policy (<https://www.goat.com/fees-old>, 27 Feb – 13 Dec 2020):
+//! - "The amount of the commission fee is 9.5% + seller fee", rising with a low seller rating:
+//!   rating ≥ 90: 9.5 %, 70–89: 15 %, 50–69: 20 %, below 50: 25 % (bands CONFIRMED by GOAT's
+//!   policy and its support article; alias.org confirms the start at 90 / 9.5 % and the 25 %
+//!   band below 50). [`AliasSchedule::commission_bands`];
+//! - "Your seller fee depends on your location": US $5; United Kingdom, Ireland, Luxembourg,
+//!   Netherlands, Belgium, France, Germany $12; Canada, Austria, Sweden, Italy, Finland,
+//!   Portugal, Spain, Denmark $20; Hong Kong $15; China, Guam $25; other $30 (GOAT's 2020 table;
+//!   alias.org states the rule but our copy of its page does not carry the table).
+//!   [`AliasSchedule::seller_fees`];
+//! - "When earnings are deposited to your bank account ... a 2.9% cash-out fee will be applied":
+//!   on the earnings, i.e. what remains after commission, seller fee and shipping (CONFIRMED);
+//! - shipping by method (drop-off vs prepaid label) and seller region: Alias publishes no
+//!   method-dependent charge in any page we found. The defaults are the existing app's figures
+//!   (US $0 / $5, UK $2 / $5, EU $5 / $8; the app calls EU "a conservative average"),
+//!   UNCONFIRMED; `FEE_ALIAS_SHIPPING_{DROPOFF,PREPAID}_{US,UK,EU}_CENTS` override them.
+//!   Alias is priced and settled in USD.
 //!
 //! Every default can be overridden from the environment with [`FeeSchedule::from_env`].
+
+use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
@@ -43,16 +84,111 @@ pub enum FeeError {
     SellerLevel(u8),
 }
 
+/// What StockX's regional minimum is a floor for. StockX's page does not say (see the module
+/// documentation), so this is a setting rather than a guess baked into the arithmetic.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StockXMinimumBasis {
+    /// The transaction fee is at least the minimum; processing comes on top.
+    #[default]
+    TransactionFee,
+    /// Transaction fee plus payment processing are together at least the minimum (the
+    /// transaction fee line absorbs the difference).
+    TransactionAndProcessing,
+}
+
+impl FromStr for StockXMinimumBasis {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "transaction_fee" | "transaction" => Ok(StockXMinimumBasis::TransactionFee),
+            "transaction_and_processing" | "seller_fees" => {
+                Ok(StockXMinimumBasis::TransactionAndProcessing)
+            }
+            other => Err(format!(
+                "expected transaction_fee or transaction_and_processing, got {other:?}"
+            )),
+        }
+    }
+}
+
+/// An amount for one country (ISO 3166-1 alpha-2, upper case; `GB` for the United Kingdom).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CountryAmount {
+    pub country: String,
+    pub minor: i64,
+}
+
+/// The amount listed for `country`, if any.
+fn country_amount(table: &[CountryAmount], country: Option<&str>) -> Option<i64> {
+    let country = country?;
+    table
+        .iter()
+        .find(|c| c.country.eq_ignore_ascii_case(country))
+        .map(|c| c.minor)
+}
+
+fn countries(rows: &[(&str, i64)]) -> Vec<CountryAmount> {
+    rows.iter()
+        .map(|(c, minor)| CountryAmount {
+            country: (*c).to_string(),
+            minor: *minor,
+        })
+        .collect()
+}
+
+/// `CC=minor,CC=minor` entries of an environment variable, replacing or adding table rows.
+fn merge_countries(name: &str, table: &mut Vec<CountryAmount>) -> Result<(), ConfigError> {
+    let Some(raw) = config::optional(name) else {
+        return Ok(());
+    };
+    for entry in raw.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let bad = || ConfigError {
+            name: name.to_string(),
+            message: format!("expected CC=minor entries (e.g. DE=1200), got {entry:?}"),
+        };
+        let (cc, minor) = entry.split_once('=').ok_or_else(bad)?;
+        let cc = normalize_country(cc).ok_or_else(bad)?;
+        let minor: i64 = minor.trim().parse().map_err(|_| bad())?;
+        if minor < 0 {
+            return Err(bad());
+        }
+        match table.iter_mut().find(|c| c.country == cc) {
+            Some(row) => row.minor = minor,
+            None => table.push(CountryAmount { country: cc, minor }),
+        }
+    }
+    Ok(())
+}
+
+/// Upper-case ISO 3166-1 alpha-2 code for a seller location; `UK` (as the existing app stores
+/// it) becomes `GB`. `None` for anything that is not two ASCII letters.
+pub fn normalize_country(raw: &str) -> Option<String> {
+    let cc = raw.trim().to_ascii_uppercase();
+    if cc.len() != 2 || !cc.bytes().all(|b| b.is_ascii_uppercase()) {
+        return None;
+    }
+    Some(if cc == "UK" { "GB".to_string() } else { cc })
+}
+
 /// StockX fee schedule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StockXSchedule {
     /// Transaction fee in bps for seller levels 1..=5 (index 0 is level 1).
     pub level_bps: [u32; 5],
     pub processing_bps: u32,
-    /// Minimum transaction fee in minor units of the region's StockX currency: US, UK, EU.
+    /// Minimum seller fee in minor units of the region's StockX currency: US, UK, EU.
     pub min_fee_us: i64,
     pub min_fee_uk: i64,
     pub min_fee_eu: i64,
+    pub min_applies_to: StockXMinimumBasis,
+    /// Seller shipping fee by seller location, in minor units of that region's StockX currency.
+    pub shipping_us: i64,
+    pub shipping_uk: i64,
+    pub shipping_eu: i64,
+    /// Countries whose shipping fee differs from their region's (minor units of the region's
+    /// StockX currency).
+    pub shipping_by_country: Vec<CountryAmount>,
 }
 
 impl Default for StockXSchedule {
@@ -61,14 +197,30 @@ impl Default for StockXSchedule {
             level_bps: [900, 850, 800, 750, 700],
             processing_bps: 300,
             min_fee_us: 500,
-            min_fee_uk: 400,
+            min_fee_uk: 450,
             min_fee_eu: 500,
+            min_applies_to: StockXMinimumBasis::TransactionFee,
+            shipping_us: 500,
+            shipping_uk: 400,
+            shipping_eu: 500,
+            // EUR cents; the countries the existing app offers plus Luxembourg (REPORTED, see the
+            // module documentation).
+            shipping_by_country: countries(&[
+                ("AT", 500),
+                ("BE", 500),
+                ("DE", 500),
+                ("LU", 500),
+                ("NL", 500),
+                ("FR", 700),
+                ("IT", 700),
+                ("ES", 800),
+            ]),
         }
     }
 }
 
 impl StockXSchedule {
-    /// The minimum transaction fee of a region, in that region's StockX currency.
+    /// The minimum seller fee of a region, in that region's StockX currency.
     pub fn min_fee(&self, region: Region) -> Money {
         let minor = match region {
             Region::US => self.min_fee_us,
@@ -76,6 +228,38 @@ impl StockXSchedule {
             Region::EU => self.min_fee_eu,
         };
         Money::new(minor, region.stockx_currency())
+    }
+
+    /// The default shipping fee for a seller in `country` (else anywhere in `region`), in the
+    /// region's StockX currency.
+    pub fn shipping(&self, region: Region, country: Option<&str>) -> Money {
+        let regional = match region {
+            Region::US => self.shipping_us,
+            Region::UK => self.shipping_uk,
+            Region::EU => self.shipping_eu,
+        };
+        let minor = country_amount(&self.shipping_by_country, country).unwrap_or(regional);
+        Money::new(minor, region.stockx_currency())
+    }
+}
+
+/// How an Alias seller hands the pair to the carrier (the existing app's `alias_shipping_method`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AliasShippingMethod {
+    #[default]
+    Dropoff,
+    Prepaid,
+}
+
+impl FromStr for AliasShippingMethod {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "dropoff" | "drop_off" | "drop-off" => Ok(AliasShippingMethod::Dropoff),
+            "prepaid" | "prepaid_label" => Ok(AliasShippingMethod::Prepaid),
+            other => Err(format!("expected dropoff or prepaid, got {other:?}")),
+        }
     }
 }
 
@@ -85,10 +269,15 @@ pub struct AliasSchedule {
     /// Commission bands by seller rating: the first band whose `min_rating` the rating reaches
     /// applies; bands are ordered by descending `min_rating`, the last one has `min_rating` 0.
     pub commission_bands: Vec<CommissionBand>,
-    /// Flat seller fee in USD cents by seller location.
+    /// Seller fee in USD cents by seller country (the published table), then by region for
+    /// countries not listed.
+    pub seller_fees: Vec<CountryAmount>,
     pub seller_fee_us: i64,
     pub seller_fee_uk: i64,
     pub seller_fee_eu: i64,
+    /// Shipping in USD cents by method and seller region: US, UK, EU.
+    pub shipping_dropoff: [i64; 3],
+    pub shipping_prepaid: [i64; 3],
     pub cashout_bps: u32,
 }
 
@@ -101,26 +290,52 @@ pub struct CommissionBand {
 /// Alias's commission for a seller in good standing, 9.5 %.
 const ALIAS_STANDARD_COMMISSION_BPS: u32 = 950;
 
+fn region_index(region: Region) -> usize {
+    match region {
+        Region::US => 0,
+        Region::UK => 1,
+        Region::EU => 2,
+    }
+}
+
 impl Default for AliasSchedule {
     fn default() -> Self {
+        let band = |min_rating, bps| CommissionBand { min_rating, bps };
         AliasSchedule {
             commission_bands: vec![
-                CommissionBand {
-                    min_rating: 70,
-                    bps: ALIAS_STANDARD_COMMISSION_BPS,
-                },
-                CommissionBand {
-                    min_rating: 50,
-                    bps: 1500,
-                },
-                CommissionBand {
-                    min_rating: 0,
-                    bps: 2000,
-                },
+                band(90, ALIAS_STANDARD_COMMISSION_BPS),
+                band(70, 1500),
+                band(50, 2000),
+                band(0, 2500),
             ],
+            seller_fees: countries(&[
+                ("US", 500),
+                ("GB", 1200),
+                ("IE", 1200),
+                ("LU", 1200),
+                ("NL", 1200),
+                ("BE", 1200),
+                ("FR", 1200),
+                ("DE", 1200),
+                ("CA", 2000),
+                ("AT", 2000),
+                ("SE", 2000),
+                ("IT", 2000),
+                ("FI", 2000),
+                ("PT", 2000),
+                ("ES", 2000),
+                ("DK", 2000),
+                ("HK", 1500),
+                ("CN", 2500),
+                ("GU", 2500),
+            ]),
             seller_fee_us: 500,
             seller_fee_uk: 1200,
+            // An EU seller whose country we do not know: the lower of the two EU amounts, as
+            // before (Germany, France, the Netherlands, Belgium, Luxembourg and Ireland pay it).
             seller_fee_eu: 1200,
+            shipping_dropoff: [0, 200, 500],
+            shipping_prepaid: [500, 500, 800],
             cashout_bps: 290,
         }
     }
@@ -145,14 +360,51 @@ impl AliasSchedule {
             .unwrap_or(ALIAS_STANDARD_COMMISSION_BPS)
     }
 
-    /// The flat seller fee for a seller located in `region`, in USD cents.
-    pub fn seller_fee(&self, region: Region) -> i64 {
-        match region {
+    /// The seller fee for a seller in `country` (else anywhere in `region`), in USD cents.
+    pub fn seller_fee(&self, region: Region, country: Option<&str>) -> i64 {
+        country_amount(&self.seller_fees, country).unwrap_or(match region {
             Region::US => self.seller_fee_us,
             Region::UK => self.seller_fee_uk,
             Region::EU => self.seller_fee_eu,
-        }
+        })
     }
+
+    /// Shipping for a seller in `region` using `method`, in USD cents.
+    pub fn shipping(&self, region: Region, method: AliasShippingMethod) -> i64 {
+        let table = match method {
+            AliasShippingMethod::Dropoff => &self.shipping_dropoff,
+            AliasShippingMethod::Prepaid => &self.shipping_prepaid,
+        };
+        table[region_index(region)]
+    }
+}
+
+/// `min:bps` bands, e.g. `90:950,70:1500,50:2000,0:2500`.
+fn parse_bands(name: &str, raw: &str) -> Result<Vec<CommissionBand>, ConfigError> {
+    let bad = |msg: String| ConfigError {
+        name: name.to_string(),
+        message: msg,
+    };
+    let mut bands = Vec::new();
+    for entry in raw.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let (min, bps) = entry
+            .split_once(':')
+            .ok_or_else(|| bad(format!("expected rating:bps entries, got {entry:?}")))?;
+        let min_rating: u8 = min
+            .trim()
+            .parse()
+            .map_err(|_| bad(format!("bad rating in {entry:?}")))?;
+        let bps: u32 = bps
+            .trim()
+            .parse()
+            .map_err(|_| bad(format!("bad bps in {entry:?}")))?;
+        bands.push(CommissionBand { min_rating, bps });
+    }
+    bands.sort_by(|a, b| b.min_rating.cmp(&a.min_rating));
+    if bands.last().map(|b| b.min_rating) != Some(0) {
+        return Err(bad("the last band must start at rating 0".to_string()));
+    }
+    Ok(bands)
 }
 
 /// Both marketplaces' schedules.
@@ -163,9 +415,7 @@ pub struct FeeSchedule {
 }
 
 impl FeeSchedule {
-    /// Defaults overridden by `FEE_STOCKX_LEVEL{1..5}_BPS`, `FEE_STOCKX_PROCESSING_BPS`,
-    /// `FEE_STOCKX_MIN_{US,UK,EU}_MINOR`, `FEE_ALIAS_SELLER_FEE_{US,UK,EU}_CENTS` and
-    /// `FEE_ALIAS_CASHOUT_BPS` when set.
+    /// Defaults overridden by the `FEE_*` variables listed in docs/reference.md ("Fees").
     pub fn from_env() -> Result<Self, ConfigError> {
         let d = FeeSchedule::default();
         let mut s = d.clone();
@@ -177,26 +427,60 @@ impl FeeSchedule {
         s.stockx.min_fee_us = config::parsed("FEE_STOCKX_MIN_US_MINOR", d.stockx.min_fee_us)?;
         s.stockx.min_fee_uk = config::parsed("FEE_STOCKX_MIN_UK_MINOR", d.stockx.min_fee_uk)?;
         s.stockx.min_fee_eu = config::parsed("FEE_STOCKX_MIN_EU_MINOR", d.stockx.min_fee_eu)?;
+        s.stockx.min_applies_to =
+            config::parsed("FEE_STOCKX_MIN_APPLIES_TO", d.stockx.min_applies_to)?;
+        s.stockx.shipping_us =
+            config::parsed("FEE_STOCKX_SHIPPING_US_MINOR", d.stockx.shipping_us)?;
+        s.stockx.shipping_uk =
+            config::parsed("FEE_STOCKX_SHIPPING_UK_MINOR", d.stockx.shipping_uk)?;
+        s.stockx.shipping_eu =
+            config::parsed("FEE_STOCKX_SHIPPING_EU_MINOR", d.stockx.shipping_eu)?;
+        merge_countries(
+            "FEE_STOCKX_SHIPPING_BY_COUNTRY",
+            &mut s.stockx.shipping_by_country,
+        )?;
+        if let Some(raw) = config::optional("FEE_ALIAS_COMMISSION_BANDS") {
+            s.alias.commission_bands = parse_bands("FEE_ALIAS_COMMISSION_BANDS", &raw)?;
+        }
         s.alias.seller_fee_us =
             config::parsed("FEE_ALIAS_SELLER_FEE_US_CENTS", d.alias.seller_fee_us)?;
         s.alias.seller_fee_uk =
             config::parsed("FEE_ALIAS_SELLER_FEE_UK_CENTS", d.alias.seller_fee_uk)?;
         s.alias.seller_fee_eu =
             config::parsed("FEE_ALIAS_SELLER_FEE_EU_CENTS", d.alias.seller_fee_eu)?;
+        merge_countries("FEE_ALIAS_SELLER_FEE_BY_COUNTRY", &mut s.alias.seller_fees)?;
+        for (i, region) in Region::ALL.iter().enumerate() {
+            let code = region.code();
+            s.alias.shipping_dropoff[i] = config::parsed(
+                &format!("FEE_ALIAS_SHIPPING_DROPOFF_{code}_CENTS"),
+                d.alias.shipping_dropoff[i],
+            )?;
+            s.alias.shipping_prepaid[i] = config::parsed(
+                &format!("FEE_ALIAS_SHIPPING_PREPAID_{code}_CENTS"),
+                d.alias.shipping_prepaid[i],
+            )?;
+        }
         s.alias.cashout_bps = config::parsed("FEE_ALIAS_CASHOUT_BPS", d.alias.cashout_bps)?;
-        let negative = [
+        let amounts = [
             s.stockx.min_fee_us,
             s.stockx.min_fee_uk,
             s.stockx.min_fee_eu,
+            s.stockx.shipping_us,
+            s.stockx.shipping_uk,
+            s.stockx.shipping_eu,
             s.alias.seller_fee_us,
             s.alias.seller_fee_uk,
             s.alias.seller_fee_eu,
-        ]
-        .iter()
-        .any(|v| *v < 0);
+        ];
+        let negative = amounts
+            .iter()
+            .chain(&s.alias.shipping_dropoff)
+            .chain(&s.alias.shipping_prepaid)
+            .any(|v| *v < 0);
         let too_high = s.stockx.level_bps.iter().any(|b| *b > 10_000)
             || s.stockx.processing_bps > 10_000
-            || s.alias.cashout_bps > 10_000;
+            || s.alias.cashout_bps > 10_000
+            || s.alias.commission_bands.iter().any(|b| b.bps > 10_000);
         if negative || too_high {
             return Err(ConfigError {
                 name: "FEE_*".to_string(),
@@ -205,20 +489,55 @@ impl FeeSchedule {
         }
         Ok(s)
     }
+
+    /// The StockX shipping fee this seller pays, in the currency it is set in: their own
+    /// setting, else the default for their country, else for their region.
+    pub fn stockx_shipping(&self, profile: &FeeProfile) -> Money {
+        profile.stockx_shipping.unwrap_or_else(|| {
+            self.stockx
+                .shipping(profile.region, profile.country.as_deref())
+        })
+    }
+
+    /// The Alias seller fee this seller pays, in USD cents: their own override, else the
+    /// published amount for their country, else for their region.
+    pub fn alias_seller_fee(&self, profile: &FeeProfile) -> i64 {
+        profile.alias_seller_fee_minor.unwrap_or_else(|| {
+            self.alias
+                .seller_fee(profile.region, profile.country.as_deref())
+        })
+    }
+
+    /// The Alias shipping this seller pays for their shipping method, in USD cents.
+    pub fn alias_shipping(&self, profile: &FeeProfile) -> i64 {
+        self.alias
+            .shipping(profile.region, profile.alias_shipping_method)
+    }
 }
 
-/// A seller's fee settings, as stored in `market.fee_profiles` (defaults when the user has none).
+/// A seller's fee settings: the existing app's `user_settings` and/or `market.fee_profiles`
+/// (defaults when the user has neither).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeeProfile {
-    /// Where the seller is located: StockX minimum fee region and Alias seller-fee location.
+    /// Where the seller is located: StockX minimum and shipping region, Alias seller-fee region.
     pub region: Region,
     /// The seller's preferred display currency.
     pub currency: Currency,
     pub stockx_seller_level: u8,
     pub alias_commission_bps: u32,
-    /// USD cents; `None` means the regional default of the schedule.
+    /// USD cents; `None` means the schedule's amount for the seller's country or region.
     pub alias_seller_fee_minor: Option<i64>,
     pub alias_cashout_bps: u32,
+    /// The seller's country (ISO 3166-1 alpha-2, `GB` for the United Kingdom) when known: picks
+    /// the country's Alias seller fee and StockX shipping fee.
+    #[serde(default)]
+    pub country: Option<String>,
+    /// The seller's StockX shipping fee setting; `None` means the schedule's default for their
+    /// country or region.
+    #[serde(default)]
+    pub stockx_shipping: Option<Money>,
+    #[serde(default)]
+    pub alias_shipping_method: AliasShippingMethod,
 }
 
 impl FeeProfile {
@@ -232,6 +551,9 @@ impl FeeProfile {
             alias_commission_bps: schedule.alias.standard_commission_bps(),
             alias_seller_fee_minor: None,
             alias_cashout_bps: schedule.alias.cashout_bps,
+            country: None,
+            stockx_shipping: None,
+            alias_shipping_method: AliasShippingMethod::Dropoff,
         }
     }
 }

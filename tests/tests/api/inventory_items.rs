@@ -126,9 +126,10 @@ async fn every_item_has_a_price_or_a_reason_and_totals_add_up() {
     // pays less), so the value is never below the payout next to it.
     assert_eq!(l["market_value_minor"], 22_400);
     assert_eq!(l["best_payout"]["marketplace"], "stockx");
-    assert_eq!(l["best_payout"]["net_minor"], 19_712);
-    assert_eq!(l["unrealized_profit_minor"], 1_712);
-    assert_eq!(l["unrealized_profit_pct"], "9.51");
+    // 224.00 - 20.16 - 6.72 - 5.00 US seller shipping = 192.12; against 180.00, +12.12 (6.73 %).
+    assert_eq!(l["best_payout"]["net_minor"], 19_212);
+    assert_eq!(l["unrealized_profit_minor"], 1_212);
+    assert_eq!(l["unrealized_profit_pct"], "6.73");
     assert_eq!(l["size"]["us_size"], "10");
     assert_eq!(l["stale"], false);
 
@@ -243,11 +244,12 @@ async fn fee_profile_sets_market_currency_and_level() {
     assert_eq!(v["fee_profile"]["stockx_seller_level"], 5);
     let i = item(&v, id);
     assert_eq!(i["cost_minor"], 15_000);
-    // UK market: StockX £180.00 (level 5: 7 % = 12.60, 3 % = 5.40 -> 162.00);
+    // UK market: StockX £180.00 (level 5: 7 % = 12.60, 3 % = 5.40, £4.00 UK seller shipping ->
+    // 158.00);
     // Alias $215.00 -> 21.50 - (20.43 + 12.00 UK seller fee) = 182.57 - 5.29 cash-out = 177.28 USD
     // = 138.88 GBP. StockX pays more.
     assert_eq!(i["best_payout"]["marketplace"], "stockx");
-    assert_eq!(i["best_payout"]["net_minor"], 16_200);
+    assert_eq!(i["best_payout"]["net_minor"], 15_800);
     // The value is the StockX ask that pays best, £180.00 (not Alias's $215.00 = £168.43).
     assert_eq!(i["market_value_minor"], 18_000);
     assert_eq!(v["fx"]["rate_date"], f.fx_date.to_string());
@@ -559,11 +561,11 @@ async fn each_platform_shows_net_at_ask_instant_payout_at_bid_and_their_fees() {
     };
     // Worked by hand from the published rates (StockX level 1: 9 % transaction, 3 % payment
     // processing; Alias: 9.5 % commission, $5.00 US seller fee, 2.9 % cash-out of the remainder).
-    // StockX at the 224.00 ask: 20.16 + 6.72 in fees, 197.12 net.
+    // StockX at the 224.00 ask: 20.16 + 6.72 in fees and 5.00 US seller shipping, 192.12 net.
     let sx = platform("stockx");
     assert_eq!(sx["mapped"], true);
     assert_eq!(sx["ask_minor"], 22_400);
-    assert_eq!(sx["at_ask"]["net_minor"], 19_712);
+    assert_eq!(sx["at_ask"]["net_minor"], 19_212);
     let fees: Vec<(String, i64)> = sx["at_ask"]["fees"]
         .as_array()
         .unwrap()
@@ -579,23 +581,25 @@ async fn each_platform_shows_net_at_ask_instant_payout_at_bid_and_their_fees() {
         fees,
         [
             ("transaction".to_string(), 2_016),
-            ("payment_processing".to_string(), 672)
+            ("payment_processing".to_string(), 672),
+            ("shipping".to_string(), 500)
         ]
     );
-    // Instant: the 200.00 bid pays 200.00 - 18.00 - 6.00 = 176.00; against a 180.00 cost, -4.00.
-    assert_eq!(sx["at_bid"]["net_minor"], 17_600);
-    assert_eq!(sx["instant_profit_minor"], -400);
-    // Spread: (197.12 - 176.00) / 197.12 = 10.71 %.
-    assert_eq!(sx["spread_pct"], "10.71");
+    // Instant: the 200.00 bid pays 200.00 - 18.00 - 6.00 - 5.00 = 171.00; against a 180.00
+    // cost, -9.00.
+    assert_eq!(sx["at_bid"]["net_minor"], 17_100);
+    assert_eq!(sx["instant_profit_minor"], -900);
+    // Spread: (192.12 - 171.00) / 192.12 = 10.99 %.
+    assert_eq!(sx["spread_pct"], "10.99");
     // Alias at 215.00: commission 20.43 (20.425 rounded half up), seller fee 5.00, cash-out
     // 2.9 % of 189.57 = 5.50; net 184.07. No bid: no instant payout.
     let al = platform("alias");
     assert_eq!(al["at_ask"]["net_minor"], 18_407);
     assert!(al["at_bid"].is_null());
     assert!(al["spread_pct"].is_null());
-    // StockX pays 13.05 more.
+    // StockX pays 8.05 more.
     assert_eq!(it["best_payout"]["marketplace"], "stockx");
-    assert_eq!(it["better_by_minor"], 1_305);
+    assert_eq!(it["better_by_minor"], 805);
 }
 
 #[tokio::test]

@@ -57,11 +57,11 @@ async fn page_has_hero_summary_sizes_history_and_freshness_in_one_round_trip() {
     assert_eq!(ten["eu"], "44");
     assert_eq!(ten["marketplaces"].as_array().unwrap().len(), 2);
     assert_eq!(ten["best_ask"]["marketplace"], "alias");
-    // StockX at 224.00, level 1: 20.16 + 6.72 fees -> 197.12. Alias at 215.00: 20.43 commission,
-    // 5.00 seller fee, 5.50 cash-out -> 184.07. StockX pays more.
+    // StockX at 224.00, level 1: 20.16 + 6.72 fees + 5.00 US seller shipping -> 192.12. Alias at
+    // 215.00: 20.43 commission, 5.00 seller fee, 5.50 cash-out -> 184.07. StockX pays more.
     assert_eq!(ten["best_payout"]["marketplace"], "stockx");
-    assert_eq!(ten["best_payout"]["net_minor"], 19_712);
-    assert_eq!(ten["best_payout"]["fees_minor"], 2_688);
+    assert_eq!(ten["best_payout"]["net_minor"], 19_212);
+    assert_eq!(ten["best_payout"]["fees_minor"], 3_188);
     let four = sizes.iter().find(|s| s["label"] == "4").unwrap();
     assert!(four["best_ask"].is_null() && four["marketplaces"].as_array().unwrap().is_empty());
     // History: 30 daily points at product level; no size history without ?size=.
@@ -616,11 +616,12 @@ async fn each_size_shows_the_instant_payout_at_the_highest_bid() {
             .unwrap()
             .clone()
     };
-    // Size 10: StockX's 200.00 bid at level 1 pays 200.00 - 18.00 (9 %) - 6.00 (3 %) = 176.00.
+    // Size 10: StockX's 200.00 bid at level 1 pays 200.00 - 18.00 (9 %) - 6.00 (3 %) - 5.00
+    // (US seller shipping) = 171.00.
     let ten = size("10");
     assert_eq!(ten["instant_payout"]["marketplace"], "stockx");
     assert_eq!(ten["instant_payout"]["price_minor"], 20_000);
-    assert_eq!(ten["instant_payout"]["net_minor"], 17_600);
+    assert_eq!(ten["instant_payout"]["net_minor"], 17_100);
     // Size 9 has no bid anywhere.
     assert!(size("9")["instant_payout"].is_null());
 }
@@ -651,8 +652,8 @@ async fn a_signed_in_callers_page_pays_out_with_their_fees_and_stays_private() {
     assert_eq!(v["fee_profile_source"], "default");
     assert_eq!(v["fee_profile"]["stockx_seller_level"], 1);
     assert!(public.header("cache-control").unwrap().contains("public"));
-    // Level 1 at the 224.00 ask: 197.12 (see the first test).
-    assert_eq!(size_ten(&v)["best_payout"]["net_minor"], 19_712);
+    // Level 1 at the 224.00 ask: 192.12 (see the first test).
+    assert_eq!(size_ten(&v)["best_payout"]["net_minor"], 19_212);
 
     let mine = call(
         &s,
@@ -668,11 +669,11 @@ async fn a_signed_in_callers_page_pays_out_with_their_fees_and_stays_private() {
     assert_eq!(v["fee_profile"]["stockx_seller_level"], 5);
     assert!(mine.header("cache-control").unwrap().contains("private"));
     let ten = size_ten(&v);
-    // 224.00 - 15.68 (7 %) - 6.72 (3 % processing) = 201.60.
+    // 224.00 - 15.68 (7 %) - 6.72 (3 % processing) - 5.00 (US seller shipping) = 196.60.
     assert_eq!(ten["best_payout"]["marketplace"], "stockx");
-    assert_eq!(ten["best_payout"]["net_minor"], 20_160);
-    // Selling now to the 200.00 bid: 200.00 - 14.00 - 6.00 = 180.00.
-    assert_eq!(ten["instant_payout"]["net_minor"], 18_000);
+    assert_eq!(ten["best_payout"]["net_minor"], 19_660);
+    // Selling now to the 200.00 bid: 200.00 - 14.00 - 6.00 - 5.00 = 175.00.
+    assert_eq!(ten["instant_payout"]["net_minor"], 17_500);
 
     // A forged token reads the public page (the page is public; the token is not trusted).
     let forged = format!(
@@ -691,7 +692,7 @@ async fn a_signed_in_callers_page_pays_out_with_their_fees_and_stays_private() {
     .await
     .json();
     assert_eq!(v["fee_profile_source"], "default");
-    assert_eq!(size_ten(&v)["best_payout"]["net_minor"], 19_712);
+    assert_eq!(size_ten(&v)["best_payout"]["net_minor"], 19_212);
 }
 
 #[tokio::test]
