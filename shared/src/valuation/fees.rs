@@ -400,7 +400,7 @@ fn parse_bands(name: &str, raw: &str) -> Result<Vec<CommissionBand>, ConfigError
             .map_err(|_| bad(format!("bad bps in {entry:?}")))?;
         bands.push(CommissionBand { min_rating, bps });
     }
-    bands.sort_by(|a, b| b.min_rating.cmp(&a.min_rating));
+    bands.sort_by_key(|b| std::cmp::Reverse(b.min_rating));
     if bands.last().map(|b| b.min_rating) != Some(0) {
         return Err(bad("the last band must start at rating 0".to_string()));
     }
