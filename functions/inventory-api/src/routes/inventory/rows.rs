@@ -1,4 +1,5 @@
-//! The rows the inventory queries return (one JSON document each), as read from the database.
+//! The JSON parts of the inventory queries' rows, as read from the database (the read query's
+//! large sets are decoded in `read.rs`).
 
 use std::str::FromStr;
 
@@ -6,10 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Deserialize;
 use shared::core::domain::Currency;
-use shared::valuation::fx::FxRow;
 use uuid::Uuid;
-
-use shared::core::sizes::matching::RunSize;
 
 #[derive(Debug, Deserialize)]
 pub(super) struct ItemRow {
@@ -53,43 +51,6 @@ pub(super) struct ProductRow {
     pub(super) sales_synced_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-pub(super) struct VariantRow {
-    pub(super) id: i32,
-    pub(super) product_id: i32,
-    pub(super) size_system: String,
-    pub(super) size_value: String,
-    pub(super) us_m: Option<String>,
-    pub(super) us_w: Option<String>,
-    pub(super) uk: Option<String>,
-    pub(super) eu: Option<String>,
-    pub(super) source: String,
-}
-
-#[derive(Debug, Deserialize)]
-pub(super) struct PriceRow {
-    pub(super) variant_id: i32,
-    pub(super) marketplace_id: i16,
-    pub(super) region: String,
-    pub(super) currency: String,
-    pub(super) ask_minor: Option<i64>,
-    pub(super) bid_minor: Option<i64>,
-    pub(super) last_sale_minor: Option<i64>,
-    pub(super) observed_at: DateTime<Utc>,
-    pub(super) changed_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Deserialize)]
-pub(super) struct ReadRow {
-    pub(super) profile: Option<shared::valuation::seller::ProfileRow>,
-    pub(super) items: Vec<ItemRow>,
-    pub(super) products: Vec<ProductRow>,
-    pub(super) variants: Vec<VariantRow>,
-    pub(super) prices: Vec<PriceRow>,
-    pub(super) size_sales: Vec<super::sales::SizeSalesRow>,
-    pub(super) fx: Vec<FxRow>,
-}
-
 #[derive(Debug, Deserialize)]
 pub(super) struct LinkRow {
     pub(super) product_id: i32,
@@ -116,28 +77,6 @@ pub(super) struct EnqueueRow {
     pub(super) links: Vec<LinkRow>,
     pub(super) open_jobs: Vec<JobRow>,
     pub(super) new_jobs: Vec<JobRow>,
-}
-
-impl VariantRow {
-    /// The stored size with its conversions parsed, for size matching.
-    pub(super) fn run_size(&self) -> RunSize {
-        RunSize {
-            id: self.id,
-            system: self.size_system.parse().ok(),
-            value: dec(&Some(self.size_value.clone())),
-            us_m: dec(&self.us_m),
-            us_w: dec(&self.us_w),
-            uk: dec(&self.uk),
-            eu: dec(&self.eu),
-            from_standard_run: self.source == "standard_run",
-        }
-    }
-}
-
-pub(super) fn dec(s: &Option<String>) -> Option<Decimal> {
-    s.as_deref()
-        .and_then(|v| Decimal::from_str(v).ok())
-        .map(|d| d.normalize())
 }
 
 /// Major-unit decimal text ("180.00") to minor units, rounding half away from zero.

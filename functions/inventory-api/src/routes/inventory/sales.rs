@@ -6,17 +6,16 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use shared::core::domain::{Marketplace, Region};
+use shared::core::domain::Marketplace;
 use shared::valuation::fx::Converter;
 
 use crate::ApiError;
 
-/// A size's sales in one marketplace and region, as the read query returns them.
+/// A size's sales on one marketplace in the requested market, as the read query returns them.
 #[derive(Debug, Deserialize)]
 pub(super) struct SizeSalesRow {
     pub(super) variant_id: i32,
     pub(super) marketplace_id: i16,
-    pub(super) region: String,
     pub(super) currency: String,
     pub(super) amount_minor: i64,
     pub(super) purchased_at: DateTime<Utc>,
@@ -41,10 +40,10 @@ pub(super) struct ItemSalesOut {
     pub(super) synced_at: DateTime<Utc>,
 }
 
-/// The requested market's rows by variant.
-pub(super) fn index(rows: &[SizeSalesRow], market: Region) -> HashMap<i32, Vec<&SizeSalesRow>> {
+/// The rows by variant.
+pub(super) fn index(rows: &[SizeSalesRow]) -> HashMap<i32, Vec<&SizeSalesRow>> {
     let mut by_variant: HashMap<i32, Vec<&SizeSalesRow>> = HashMap::new();
-    for r in rows.iter().filter(|r| r.region == market.code()) {
+    for r in rows {
         by_variant.entry(r.variant_id).or_default().push(r);
     }
     by_variant

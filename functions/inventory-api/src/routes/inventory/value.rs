@@ -1,7 +1,7 @@
 //! Valuing one inventory item against the latest prices: the quotes it is valued on, its market
 //! value, the payout per marketplace and the best one, with a reason when there is no price.
 
-use std::collections::BTreeMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use shared::core::domain::{percent, Currency, Marketplace, Money, Region};
@@ -11,6 +11,7 @@ use shared::valuation::fx::Converter;
 use shared::valuation::payout::{best, display_payout};
 
 use super::out::*;
+use super::read::PriceRow;
 use super::rows::*;
 use crate::{ApiError, State};
 use shared::core::sizes::matching::SizeMatch;
@@ -24,9 +25,9 @@ pub(super) struct Valuer<'a> {
     pub(super) profile: &'a FeeProfile,
     pub(super) market: Region,
     pub(super) now: DateTime<Utc>,
-    pub(super) prices: &'a BTreeMap<i32, Vec<&'a PriceRow>>,
+    pub(super) prices: &'a HashMap<i32, Vec<&'a PriceRow>>,
     /// Sizes with prices in another region only.
-    pub(super) synced_elsewhere: &'a std::collections::HashSet<i32>,
+    pub(super) synced_elsewhere: &'a HashSet<i32>,
 }
 
 impl Valuer<'_> {
