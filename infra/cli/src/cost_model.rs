@@ -23,9 +23,9 @@ pub const SQS_LONG_POLL_SECS: f64 = 20.0;
 
 /// Bytes per stored row, indexes included, measured by `market bench-api --regions US,UK,EU`
 /// (see docs/reference.md, Cost model, for the run they come from).
-pub const HISTORY_ROW_BYTES: f64 = 137.0;
-pub const LATEST_ROW_BYTES: f64 = 188.0;
-pub const DAILY_ROW_BYTES: f64 = 600.0;
+pub const HISTORY_ROW_BYTES: f64 = 144.0;
+pub const LATEST_ROW_BYTES: f64 = 198.0;
+pub const DAILY_ROW_BYTES: f64 = 702.0;
 
 /// A duration input: its value and whether it was given (measured) or is the default (assumed).
 #[derive(Debug, Clone, Copy, PartialEq)]
