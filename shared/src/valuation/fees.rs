@@ -50,12 +50,16 @@
 //!
 //! Every default can be overridden from the environment with [`FeeSchedule::from_env`].
 
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 
 use crate::core::config::{self, ConfigError};
 use crate::core::domain::{Currency, Marketplace, Money, Region};
+
+mod countries;
+mod settings;
+use countries::{countries, country_amount, merge_countries};
+pub use countries::{normalize_country, CountryAmount};
+pub use settings::{AliasShippingMethod, StockXMinimumBasis};
 
 /// One basis point is 1/100 of a percent.
 pub const BPS_DENOMINATOR: i64 = 10_000;
@@ -82,93 +86,6 @@ pub enum FeeError {
     NegativePrice(Money),
     #[error("StockX seller level must be 1 to 5, got {0}")]
     SellerLevel(u8),
-}
-
-/// What StockX's regional minimum is a floor for. StockX's page does not say (see the module
-/// documentation), so this is a setting rather than a guess baked into the arithmetic.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StockXMinimumBasis {
-    /// The transaction fee is at least the minimum; processing comes on top.
-    #[default]
-    TransactionFee,
-    /// Transaction fee plus payment processing are together at least the minimum (the
-    /// transaction fee line absorbs the difference).
-    TransactionAndProcessing,
-}
-
-impl FromStr for StockXMinimumBasis {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "transaction_fee" | "transaction" => Ok(StockXMinimumBasis::TransactionFee),
-            "transaction_and_processing" | "seller_fees" => {
-                Ok(StockXMinimumBasis::TransactionAndProcessing)
-            }
-            other => Err(format!(
-                "expected transaction_fee or transaction_and_processing, got {other:?}"
-            )),
-        }
-    }
-}
-
-/// An amount for one country (ISO 3166-1 alpha-2, upper case; `GB` for the United Kingdom).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CountryAmount {
-    pub country: String,
-    pub minor: i64,
-}
-
-/// The amount listed for `country`, if any.
-fn country_amount(table: &[CountryAmount], country: Option<&str>) -> Option<i64> {
-    let country = country?;
-    table
-        .iter()
-        .find(|c| c.country.eq_ignore_ascii_case(country))
-        .map(|c| c.minor)
-}
-
-fn countries(rows: &[(&str, i64)]) -> Vec<CountryAmount> {
-    rows.iter()
-        .map(|(c, minor)| CountryAmount {
-            country: (*c).to_string(),
-            minor: *minor,
-        })
-        .collect()
-}
-
-/// `CC=minor,CC=minor` entries of an environment variable, replacing or adding table rows.
-fn merge_countries(name: &str, table: &mut Vec<CountryAmount>) -> Result<(), ConfigError> {
-    let Some(raw) = config::optional(name) else {
-        return Ok(());
-    };
-    for entry in raw.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-        let bad = || ConfigError {
-            name: name.to_string(),
-            message: format!("expected CC=minor entries (e.g. DE=1200), got {entry:?}"),
-        };
-        let (cc, minor) = entry.split_once('=').ok_or_else(bad)?;
-        let cc = normalize_country(cc).ok_or_else(bad)?;
-        let minor: i64 = minor.trim().parse().map_err(|_| bad())?;
-        if minor < 0 {
-            return Err(bad());
-        }
-        match table.iter_mut().find(|c| c.country == cc) {
-            Some(row) => row.minor = minor,
-            None => table.push(CountryAmount { country: cc, minor }),
-        }
-    }
-    Ok(())
-}
-
-/// Upper-case ISO 3166-1 alpha-2 code for a seller location; `UK` (as the existing app stores
-/// it) becomes `GB`. `None` for anything that is not two ASCII letters.
-pub fn normalize_country(raw: &str) -> Option<String> {
-    let cc = raw.trim().to_ascii_uppercase();
-    if cc.len() != 2 || !cc.bytes().all(|b| b.is_ascii_uppercase()) {
-        return None;
-    }
-    Some(if cc == "UK" { "GB".to_string() } else { cc })
 }
 
 /// StockX fee schedule.
@@ -240,26 +157,6 @@ impl StockXSchedule {
         };
         let minor = country_amount(&self.shipping_by_country, country).unwrap_or(regional);
         Money::new(minor, region.stockx_currency())
-    }
-}
-
-/// How an Alias seller hands the pair to the carrier (the existing app's `alias_shipping_method`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AliasShippingMethod {
-    #[default]
-    Dropoff,
-    Prepaid,
-}
-
-impl FromStr for AliasShippingMethod {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "dropoff" | "drop_off" | "drop-off" => Ok(AliasShippingMethod::Dropoff),
-            "prepaid" | "prepaid_label" => Ok(AliasShippingMethod::Prepaid),
-            other => Err(format!("expected dropoff or prepaid, got {other:?}")),
-        }
     }
 }
 
