@@ -12,9 +12,12 @@ use shared::valuation::fees::FeeSchedule;
 use uuid::Uuid;
 
 /// Alias sales of the Jordan's US 10 in the US market, `hours_ago` before now, in USD cents.
+// Hours back, price. Each sale falls on the same side of a chart's day boundary at any time of
+// day: 30 h back is yesterday or the day before, inside `days=3` (50 h was outside it before 02:00
+// UTC).
 const SALES: [(i64, i64); 5] = [
     (1, 23_000),
-    (50, 21_000),
+    (30, 21_000),
     (120, 22_000),
     (240, 20_000),
     (960, 19_000),
@@ -102,7 +105,7 @@ async fn page_history_and_inventory_carry_real_sales_and_say_stockx_has_none() {
     assert!(stockx["volume_30d"].is_null() && stockx["last_sale"].is_null());
     let alias = by("alias");
     assert_eq!(alias["available"], true);
-    // By hand: 72 h holds the 1 h and 50 h sales; 7 days adds the 120 h one; 30 days all but
+    // By hand: 72 h holds the 1 h and 30 h sales; 7 days adds the 120 h one; 30 days all but
     // the 960 h (40-day) one. 7-day average (23,000 + 21,000 + 22,000) / 3 = 22,000.
     assert_eq!(alias["volume_72h"], 2);
     assert_eq!(alias["volume_7d"], 3);

@@ -184,6 +184,12 @@ fn sales_options(products: usize) -> PipelineOptions {
         sales: true,
         worker: WorkerConfig {
             regions: vec![Region::US, Region::UK, Region::EU],
+            // These tests count calls per job: a job cut short by the production budget (30 s)
+            // on a loaded machine would make fewer and go on at the next tick.
+            sales: shared::sync::sales::SalesConfig {
+                job_budget: std::time::Duration::from_secs(100),
+                ..Default::default()
+            },
             ..PipelineOptions::default().worker
         },
         ..PipelineOptions::default()
