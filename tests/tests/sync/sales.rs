@@ -2,7 +2,7 @@
 //! Alias's published `recent_sales` payload, and the whole job (planner, SQS, worker, sandbox)
 //! making one call per size and region.
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, TimeZone, Utc};
 use e2e_tests::db::TestDb;
 use e2e_tests::pipeline::{Pipeline, PipelineOptions};
 use shared::admin::catalog;
@@ -74,6 +74,24 @@ async fn daily(db: &TestDb, table: &str) -> Vec<(String, i32, i64, i32, i32, i32
         .collect()
 }
 
+/// The product's days with sales (day, count, sum, min, max) from its monthly arrays.
+async fn product_days(db: &TestDb) -> Vec<(String, i32, i64, i32, i32)> {
+    db.client()
+        .await
+        .query(
+            "SELECT (d.month + (u.dom - 1)::int)::text, u.n, u.total, u.lo, u.hi
+             FROM market.product_sales_daily d,
+                  unnest(d.sales, d.sum_minor, d.min_minor, d.max_minor) WITH ORDINALITY u(n, total, lo, hi, dom)
+             WHERE u.n IS NOT NULL ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
+        .collect()
+}
+
 #[tokio::test]
 async fn overlapping_and_repeated_fetches_store_each_sale_once_and_aggregates_match_a_hand_count() {
     let (db, product, variant) = one_variant().await;
@@ -135,8 +153,24 @@ async fn overlapping_and_repeated_fetches_store_each_sale_once_and_aggregates_ma
         // Two sales: sum 42,000, min 20,000, max 22,000, last = the 11:46 sale (22,000).
         ("2025-11-27".to_string(), 2, 42_000, 20_000, 22_000, 22_000),
     ];
-    assert_eq!(daily(&db, "sales_daily").await, expected);
     assert_eq!(daily(&db, "sales_daily_sizes").await, expected);
+    // The product's series keeps the same days in its month's arrays, and the month's newest sale
+    // (the fixture's 2025-11-27T11:46:29.335Z, 220.00).
+    let days: Vec<_> = expected
+        .iter()
+        .map(|(day, n, sum, min, max, _)| (day.clone(), *n, *sum, *min, *max))
+        .collect();
+    assert_eq!(product_days(&db).await, days);
+    let month = c
+        .query_one(
+            "SELECT month::text, last_minor, last_at = '2025-11-27T11:46:29.335Z'::timestamptz
+             FROM market.product_sales_daily",
+            &[],
+        )
+        .await
+        .unwrap();
+    let month: (String, i32, bool) = (month.get(0), month.get(1), month.get(2));
+    assert_eq!(month, ("2025-11-01".to_string(), 22_000, true));
     let consigned: i64 = c
         .query_one("SELECT count(*) FROM market.sales WHERE consigned", &[])
         .await
@@ -178,6 +212,69 @@ async fn sales_older_than_retention_are_counted_not_stored() {
     );
 }
 
+#[tokio::test]
+async fn rows_an_older_version_wrote_per_day_are_folded_into_the_months_once() {
+    let (db, product, variant) = one_variant().await;
+    let c = db.client().await;
+    // Last month (inside every retention but the raw one), so the test holds on any date.
+    let m = (Utc::now() - chrono::Duration::days(40)).date_naive();
+    let m = m
+        .with_day(1)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc();
+    let day = |d: i64, h: i64| m + chrono::Duration::days(d - 1) + chrono::Duration::hours(h);
+    // This version writes two sales: 200.00 on day 3, 300.00 on day 10.
+    let sale = |at, price_minor| Sale {
+        purchased_at: at,
+        price_minor,
+        consigned: false,
+    };
+    let page = page_of(vec![sale(day(3, 10), 20_000), sale(day(10, 12), 30_000)]);
+    let pages = [SizeSales {
+        variant_id: variant,
+        page: &page,
+    }];
+    write_sales(&c, product, Marketplace::Alias, Region::US, &pages, m)
+        .await
+        .unwrap();
+    // A function still on the previous version (during a deploy) adds per-day rows to the old
+    // table: 150.00 on day 3 (earlier that day) and 250.00 on day 21.
+    c.execute(
+        "INSERT INTO market.sales_daily
+           (last_at, sum_minor, day, product_id, sales, min_minor, max_minor, last_minor, marketplace_id, region, currency)
+         VALUES ($1, 15000, ($1 AT TIME ZONE 'UTC')::date, $3, 1, 15000, 15000, 15000, 2, 'US', 'USD'),
+                ($2, 25000, ($2 AT TIME ZONE 'UTC')::date, $3, 1, 25000, 25000, 25000, 2, 'US', 'USD')",
+        &[&day(3, 8), &day(21, 9), &product],
+    )
+    .await
+    .unwrap();
+    let cfg = shared::sync::sales::SalesConfig::default();
+    let date = |d: i64| (m + chrono::Duration::days(d - 1)).date_naive().to_string();
+    // By hand: day 3 holds 150.00 and 200.00, day 10 300.00, day 21 250.00, the newest sale.
+    let expected = vec![
+        (date(3), 2, 35_000, 15_000, 20_000),
+        (date(10), 1, 30_000, 30_000, 30_000),
+        (date(21), 1, 25_000, 25_000, 25_000),
+    ];
+    for _ in 0..2 {
+        // The daily housekeeping folds them in; a second run finds nothing to fold.
+        shared::sync::sales::store::prune(&c, &cfg).await.unwrap();
+        assert_eq!(product_days(&db).await, expected);
+        let r = c
+            .query_one(
+                "SELECT last_minor, last_at = $1, (SELECT count(*) FROM market.sales_daily)
+                 FROM market.product_sales_daily",
+                &[&day(21, 9)],
+            )
+            .await
+            .unwrap();
+        let (last, at_newest, left): (i32, bool, i64) = (r.get(0), r.get(1), r.get(2));
+        assert_eq!((last, at_newest, left), (25_000, true, 0));
+    }
+}
+
 fn sales_options(products: usize) -> PipelineOptions {
     PipelineOptions {
         products,
@@ -214,7 +311,7 @@ async fn finished_sales_jobs(p: &Pipeline) -> (i64, i64, i64) {
 
 const AGGREGATES_MATCH: &str = "SELECT
     (SELECT count(*) FROM market.sales),
-    (SELECT coalesce(sum(sales), 0)::int8 FROM market.sales_daily),
+    (SELECT coalesce(sum(n), 0)::int8 FROM market.product_sales_daily, unnest(sales) n),
     (SELECT coalesce(sum(sales), 0)::int8 FROM market.sales_daily_sizes),
     (SELECT count(*) FROM (SELECT variant_id, marketplace_id, region, purchased_at, price_minor, consigned
                            FROM market.sales GROUP BY 1, 2, 3, 4, 5, 6 HAVING count(*) > 1) d)";
@@ -268,8 +365,8 @@ async fn sales_jobs_make_one_call_per_size_and_region_and_repeats_add_nothing_tw
         .await
         .query_one(
             "SELECT pg_total_relation_size('market.sales'), pg_total_relation_size('market.sales_daily_sizes'),
-                    pg_total_relation_size('market.sales_daily'),
-                    (SELECT count(*) FROM market.sales_daily_sizes), (SELECT count(*) FROM market.sales_daily),
+                    pg_total_relation_size('market.product_sales_daily'),
+                    (SELECT count(*) FROM market.sales_daily_sizes), (SELECT count(*) FROM market.product_sales_daily),
                     (SELECT count(*) FROM market.sales WHERE purchased_at > now() - interval '30 days')",
             &[],
         )
@@ -286,7 +383,7 @@ async fn sales_jobs_make_one_call_per_size_and_region_and_repeats_add_nothing_tw
     eprintln!(
         "sales sync: {mapped} products, {sizes} sizes, {calls} calls ({:.1} per product), {stored} sales \
          ({:.2} per product per day over the last 30 days), raw {raw_bytes} B ({} B/sale incl. index), \
-         per-size daily {size_rows} rows {size_bytes} B, per-product daily {product_rows} rows {product_bytes} B",
+         per-size daily {size_rows} rows {size_bytes} B, per-product months {product_rows} rows {product_bytes} B",
         calls as f64 / mapped as f64,
         last_30d as f64 / mapped as f64 / 30.0,
         raw_bytes / stored.max(1),

@@ -13,10 +13,16 @@ WITH p AS (
      OR ($4 = 'uk' AND v.uk = $5) OR ($4 = 'eu' AND v.eu = $5)
      OR ($4 = 'us_m' AND v.us_m = $5) OR ($4 = 'us_w' AND v.us_w = $5))
 ), h AS (
-  SELECT d.day, d.marketplace_id, d.currency, d.sales, d.sum_minor, d.min_minor, d.max_minor
-  FROM market.sales_daily d JOIN p ON d.product_id = p.id
+  -- The product's months (day-indexed arrays): the months the range touches, then its days.
+  SELECT (d.month + (u.dom - 1)::int)::date AS day, d.marketplace_id, d.currency, u.sales,
+         u.sum_minor, u.min_minor, u.max_minor
+  FROM market.product_sales_daily d JOIN p ON d.product_id = p.id
+  CROSS JOIN LATERAL unnest(d.sales, d.sum_minor, d.min_minor, d.max_minor)
+    WITH ORDINALITY AS u(sales, sum_minor, min_minor, max_minor, dom)
   WHERE $4::text IS NULL AND d.region = $3
-    AND d.day > (now() AT TIME ZONE 'UTC')::date - $6::int
+    AND d.month > date_trunc('month', (now() AT TIME ZONE 'UTC')::date - $6::int)::date - 1
+    AND d.month + (u.dom - 1)::int > (now() AT TIME ZONE 'UTC')::date - $6::int
+    AND u.sales IS NOT NULL
     AND ($7::smallint IS NULL OR d.marketplace_id = $7)
   UNION ALL
   SELECT d.day, d.marketplace_id, d.currency, sum(d.sales)::int, sum(d.sum_minor)::bigint,

@@ -61,9 +61,9 @@ p AS (
 ), sales_last AS (
   SELECT DISTINCT ON (d.marketplace_id) d.marketplace_id, d.currency, d.last_minor AS amount_minor,
          d.last_at AS purchased_at
-  FROM market.sales_daily d JOIN p ON d.product_id = p.id
+  FROM market.product_sales_daily d JOIN p ON d.product_id = p.id
   WHERE d.region = $4
-  ORDER BY d.marketplace_id, d.day DESC
+  ORDER BY d.marketplace_id, d.month DESC
 )
 SELECT json_build_object(
   'product', (SELECT row_to_json(p) FROM p),

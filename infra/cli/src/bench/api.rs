@@ -228,7 +228,7 @@ pub(crate) async fn storage(
     days: u32,
 ) -> anyhow::Result<()> {
     const TABLES: &str = "market.price_history, market.latest_prices, market.product_daily,
-                          market.sales, market.sales_daily_sizes, market.sales_daily";
+                          market.sales, market.sales_daily_sizes, market.product_sales_daily";
     q(c, &format!("VACUUM ANALYZE {TABLES}"), &[]).await?;
     println!("\nStorage as written (after VACUUM):");
     storage_table(c, totals, products, regions, days).await?;
@@ -264,13 +264,14 @@ async fn storage_table(
          SELECT 'sales_daily_sizes', pg_total_relation_size('market.sales_daily_sizes'),
                 (SELECT count(*) FROM market.sales_daily_sizes)
          UNION ALL
-         SELECT 'sales_daily', pg_total_relation_size('market.sales_daily'),
-                (SELECT count(*) FROM market.sales_daily)",
+         SELECT 'product_sales_daily', pg_total_relation_size('market.product_sales_daily'),
+                (SELECT count(*) FROM market.product_sales_daily)",
         &[],
     )
     .await?;
     let written = f64::from(days.max(1));
     let months = (f64::from(cleanup.daily_retention_days) / 30.44).ceil();
+    let sales_months = (f64::from(sales.aggregate_retention_days) / 30.44).ceil();
     println!();
     println!(
         "| table | rows | total bytes (heap+indexes+TOAST) | bytes / row | kept (days) | steady state MB |"
@@ -298,9 +299,11 @@ async fn storage_table(
                 sales.size_aggregate_retention_days,
                 bytes as f64 * f64::from(sales.size_aggregate_retention_days) / written,
             ),
-            "sales_daily" => (
+            // One row per series and month, like product_daily; the series are the products
+            // with sales on Alias (one marketplace) in each region.
+            "product_sales_daily" => (
                 sales.aggregate_retention_days,
-                bytes as f64 * f64::from(sales.aggregate_retention_days) / written,
+                per_row * products as f64 * regions as f64 * sales_months,
             ),
             _ => (
                 cleanup.raw_retention_days,

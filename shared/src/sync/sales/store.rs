@@ -31,7 +31,7 @@ pub struct SizeSales<'a> {
     pub page: &'a SalesPage,
 }
 
-/// Adds a day's new sales (`excluded`) to the stored aggregate row `d` (both daily tables).
+/// Adds a day's new sales (`excluded`) to the stored per-size aggregate row `d`.
 const AGGREGATE: &str = "    sales = d.sales + excluded.sales,
     sum_minor = d.sum_minor + excluded.sum_minor,
     min_minor = least(d.min_minor, excluded.min_minor),
@@ -59,17 +59,18 @@ WITH input AS (
 {AGGREGATE}
   RETURNING 1
 ), products AS (
-  INSERT INTO market.sales_daily AS d
-    (last_at, sum_minor, day, product_id, sales, min_minor, max_minor, last_minor, marketplace_id, region, currency)
-  SELECT max(purchased_at), sum(price_minor), (purchased_at AT TIME ZONE 'UTC')::date, $8, count(*),
-         min(price_minor), max(price_minor), (array_agg(price_minor ORDER BY purchased_at DESC))[1], $5, $6, $7
-  FROM ins GROUP BY 3
-  ON CONFLICT (product_id, marketplace_id, region, day) DO UPDATE SET
-{AGGREGATE}
-  RETURNING 1
+  -- The product's days, added to its monthly arrays (`market.add_product_sales_days`, the one
+  -- place they are merged).
+  SELECT market.add_product_sales_days($8, $5, $6, $7, array_agg(day), array_agg(n), array_agg(total),
+           array_agg(lo), array_agg(hi), array_agg(last_at), array_agg(last)) AS written
+  FROM (SELECT (purchased_at AT TIME ZONE 'UTC')::date AS day, count(*)::int AS n,
+               sum(price_minor)::int8 AS total, min(price_minor) AS lo, max(price_minor) AS hi,
+               max(purchased_at) AS last_at, (array_agg(price_minor ORDER BY purchased_at DESC))[1] AS last
+        FROM ins GROUP BY 1) days
+  HAVING count(*) > 0
 )
 SELECT (SELECT count(*) FROM input), (SELECT count(*) FROM ins),
-       (SELECT count(*) FROM sizes) + (SELECT count(*) FROM products)")
+       (SELECT count(*) FROM sizes) + coalesce((SELECT written FROM products), 0)")
 });
 
 /// Stores one region's pages for a product. Sales before `retain_from` are counted, not stored.
@@ -252,11 +253,17 @@ pub async fn finish_walk<C: GenericClient>(
     Ok(())
 }
 
-/// Housekeeping: raw sales past their retention, aggregates past theirs. Returns rows deleted.
+/// Housekeeping: raw sales past their retention, aggregates past theirs (the product's months
+/// whole, once their last day is past it). Rows a function still on the previous version wrote
+/// into the old per-day table during a deploy are first moved into the months
+/// (`market.fold_sales_daily`). Returns rows deleted.
 pub async fn prune<C: GenericClient>(
     c: &C,
     cfg: &super::SalesConfig,
 ) -> Result<i64, tokio_postgres::Error> {
+    // Its own statement: the prune below deletes from the table the fold writes.
+    c.query_typed("SELECT market.fold_sales_daily()", &[])
+        .await?;
     let row = c
         .query_typed(
             "WITH raw AS (
@@ -265,8 +272,8 @@ pub async fn prune<C: GenericClient>(
                DELETE FROM market.sales_daily_sizes
                WHERE day < (now() AT TIME ZONE 'UTC')::date - $3 RETURNING 1
              ), products AS (
-               DELETE FROM market.sales_daily
-               WHERE day < (now() AT TIME ZONE 'UTC')::date - $2 RETURNING 1
+               DELETE FROM market.product_sales_daily
+               WHERE month < date_trunc('month', (now() AT TIME ZONE 'UTC')::date - $2)::date RETURNING 1
              )
              SELECT (SELECT count(*) FROM raw) + (SELECT count(*) FROM sizes) + (SELECT count(*) FROM products)",
             &[
