@@ -99,8 +99,8 @@ async fn every_item_has_a_price_or_a_reason_and_totals_add_up() {
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     assert_eq!(
         s.round_trips.load(Ordering::Relaxed),
-        1,
-        "one pipelined round trip"
+        2,
+        "two pipelined round trips: the runs, then the matched sizes' quotes"
     );
     assert_eq!(r.header("cache-control"), Some("private, no-cache"));
     let v = r.json();

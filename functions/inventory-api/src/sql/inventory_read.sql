@@ -1,10 +1,11 @@
--- Preceded by `WITH` and the seller_profile.sql CTEs (`own`, `prof`); see READ_SQL.
+-- Preceded by `WITH` and the seller_profile.sql CTEs (`own`, `prof`); see READ_SQL. The first of
+-- the inventory's two reads: the items, their products and the products' whole size runs, which
+-- the handler matches the pairs' sizes on (`match_size`, the one place for the size rules) before
+-- `inventory_quotes.sql` reads prices and sales for the matched sizes only.
 --
--- Shaped for speed (1,000 pairs within a few milliseconds): only the requested market's price and
--- sales rows are read, and the two large sets (every size of every owned product, and their
--- prices) come back as typed arrays in PostgreSQL's binary format, one array per column, instead of
--- JSON objects that PostgreSQL would have to print and the handler to parse. Sizes are matched in
--- Rust (`match_size`, the one place for the size rules), which needs each product's whole run.
+-- The size run (every size of every owned product: ~10,000 rows for 1,000 pairs) comes back as
+-- typed arrays in PostgreSQL's binary format, one array per column, instead of JSON objects that
+-- PostgreSQL would have to print and the handler to parse.
 mkt AS (
   -- The requested market ($3), else the seller's region; the handler checks it resolved the same.
   SELECT coalesce($3::text, (SELECT upper(region) FROM prof LIMIT 1), 'US') AS region
@@ -33,45 +34,23 @@ mkt AS (
          (v.us_m * 100)::int4 AS us_m, (v.us_w * 100)::int4 AS us_w, (v.uk * 100)::int4 AS uk,
          (v.eu * 100)::int4 AS eu, v.source = 'standard_run' AS standard
   FROM market.size_variants v WHERE v.product_id IN (SELECT id FROM prods)
-), lp AS (
-  -- Every region's rows in one pass: the requested market's value the pairs, another region's
-  -- only say that the size is priced elsewhere (`region_not_synced`).
-  SELECT l.variant_id, l.marketplace_id, l.currency, l.ask_minor, l.bid_minor, l.last_sale_minor,
-         l.observed_at, l.changed_at, l.region = (SELECT region FROM mkt) AS here
-  FROM sv JOIN market.latest_prices l ON l.variant_id = sv.id
 ), obs AS (
   -- latest_prices rows are rewritten only when a value changes; the time the marketplace last
   -- confirmed them is the product's observation time (the handler takes the later of the two:
-  -- per product here, instead of a join per price row).
-  SELECT o.product_id, o.marketplace_id, o.observed_at
+  -- per product here, instead of a join per price row). Observations in another market only say
+  -- that the product is synced there and not here (`region_not_synced`).
+  SELECT o.product_id, o.marketplace_id, o.observed_at, o.region = (SELECT region FROM mkt) AS here
   FROM market.market_observations o
-  WHERE o.product_id IN (SELECT id FROM prods) AND o.region = (SELECT region FROM mkt)
+  WHERE o.product_id IN (SELECT id FROM prods)
 ), fx AS (
   SELECT quote, rate, rate_date FROM market.fx_latest
-), size_sales AS (
-  -- Each size's last sale (the newest daily aggregate keeps its time and price) and its 72-hour
-  -- and 30-day volume (raw sales) in the requested market, for products whose sales were fetched.
-  SELECT d.variant_id, d.marketplace_id, d.currency, d.last_minor AS amount_minor,
-         d.last_at AS purchased_at, v.volume_72h, v.volume_30d
-  FROM (SELECT DISTINCT ON (d.variant_id, d.marketplace_id) d.*
-        FROM market.sales_daily_sizes d JOIN sv ON sv.id = d.variant_id
-        WHERE d.region = (SELECT region FROM mkt)
-          AND sv.product_id IN (SELECT id FROM prods WHERE sales_synced_at IS NOT NULL)
-        ORDER BY d.variant_id, d.marketplace_id, d.day DESC) d
-  CROSS JOIN LATERAL (
-    SELECT count(*) FILTER (WHERE s.purchased_at > now() - interval '72 hours') AS volume_72h,
-           count(*) AS volume_30d
-    FROM market.sales s
-    WHERE s.variant_id = d.variant_id AND s.marketplace_id = d.marketplace_id AND s.region = d.region
-      AND s.purchased_at > now() - interval '30 days') v
 )
 SELECT (SELECT row_to_json(prof) FROM prof) AS profile,
        (SELECT region FROM mkt) AS market,
        (SELECT coalesce(json_agg(items ORDER BY created_at, id), '[]') FROM items) AS items,
        (SELECT coalesce(json_agg(prods), '[]') FROM prods) AS products,
-       (SELECT coalesce(json_agg(size_sales), '[]') FROM size_sales) AS size_sales,
        (SELECT coalesce(json_agg(fx), '[]') FROM fx) AS fx,
-       v.*, p.*, o.*
+       v.*, o.*
 FROM (SELECT coalesce(array_agg(id), '{}') AS v_id,
              coalesce(array_agg(product_id), '{}') AS v_product,
              coalesce(array_agg(size_system), '{}') AS v_system,
@@ -83,18 +62,8 @@ FROM (SELECT coalesce(array_agg(id), '{}') AS v_id,
              coalesce(array_agg(standard), '{}') AS v_standard
       FROM sv) v
 CROSS JOIN (
-      SELECT coalesce(array_agg(variant_id) FILTER (WHERE here), '{}') AS p_variant,
-             coalesce(array_agg(marketplace_id) FILTER (WHERE here), '{}') AS p_marketplace,
-             coalesce(array_agg(currency) FILTER (WHERE here), '{}') AS p_currency,
-             coalesce(array_agg(ask_minor) FILTER (WHERE here), '{}') AS p_ask,
-             coalesce(array_agg(bid_minor) FILTER (WHERE here), '{}') AS p_bid,
-             coalesce(array_agg(last_sale_minor) FILTER (WHERE here), '{}') AS p_last_sale,
-             coalesce(array_agg(observed_at) FILTER (WHERE here), '{}') AS p_observed_at,
-             coalesce(array_agg(changed_at) FILTER (WHERE here), '{}') AS p_changed_at,
-             coalesce(array_agg(variant_id) FILTER (WHERE NOT here), '{}') AS elsewhere
-      FROM lp) p
-CROSS JOIN (
-      SELECT coalesce(array_agg(product_id), '{}') AS o_product,
-             coalesce(array_agg(marketplace_id), '{}') AS o_marketplace,
-             coalesce(array_agg(observed_at), '{}') AS o_observed_at
+      SELECT coalesce(array_agg(product_id) FILTER (WHERE here), '{}') AS o_product,
+             coalesce(array_agg(marketplace_id) FILTER (WHERE here), '{}') AS o_marketplace,
+             coalesce(array_agg(observed_at) FILTER (WHERE here), '{}') AS o_observed_at,
+             coalesce(array_agg(DISTINCT product_id) FILTER (WHERE NOT here), '{}') AS elsewhere
       FROM obs) o

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use sandbox_market::sales::{RATE_QUANTILES, REGION_SHARE, SIZE_SHARE};
 use shared::core::domain::{Currency, Marketplace, Region};
 use shared::marketplaces::snapshot::{Sale, SalesPage, SalesSkipped};
-use shared::sync::sales::store::{write_sales, SizeSales};
+use shared::sync::sales::store::{finish_walk, write_sales, SizeSales, WalkEnd};
 use tokio_postgres::Client;
 
 use super::*;
@@ -163,6 +163,18 @@ pub(crate) async fn write_product(
             t.inserted += w.inserted;
         }
     }
+    // The walk's record, as the sales job leaves it: the inventory and the page read a product's
+    // sales only once its sales were fetched.
+    finish_walk(
+        c,
+        product_id,
+        true,
+        &WalkEnd::Complete {
+            due_in_secs: 86_400.0,
+        },
+        &serde_json::json!({ "received": t.received, "inserted": t.inserted }),
+    )
+    .await?;
     Ok(t)
 }
 

@@ -1,16 +1,13 @@
 //! `GET /v1/inventory`: every item of the signed-in user, valued against the market.
 //!
-//! One network round trip: a pipelined transaction that
-//! 1. switches to the `authenticated` role with the verified claims (`set_config(.., true)`), so the
-//!    read through the `market.inventory` view (security_invoker) is filtered by row-level security
-//!    as well as by our own `user_id` predicate;
-//! 2. reads items, fee profile, products, sizes, the requested market's latest prices and sales,
-//!    and FX rates as one row (`read.rs`);
-//! 3. switches back to the owner role and, for open items whose product is unmapped or never
-//!    priced, enqueues sync jobs (guarded by `sync_jobs_one_open`), returning link statuses.
+//! One transaction in two pipelined round trips (`fetch.rs`): the items, products and size runs;
+//! then, with the pairs' sizes matched, those sizes' prices and sales and the on-demand enqueue of
+//! sync jobs for open items whose product is unmapped or never priced (guarded by
+//! `sync_jobs_one_open`), returning link statuses.
 //!
 //! Every item gets a price or an explicit reason (`price_source` + `reason`).
 
+mod fetch;
 mod out;
 mod page;
 mod read;
@@ -21,43 +18,22 @@ mod value;
 use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
-use postgres_types::Json;
 use shared::api::{ApiRequest, CachePolicy, JsonResponse};
 use shared::core::db::Type;
 use shared::core::domain::{percent, Currency, Region};
 use shared::core::tier::Tier;
 use shared::valuation::fx::{Converter, RateTable};
-use tokio_postgres::types::ToSql;
 
 use crate::queue;
 use crate::{ApiError, State};
-use shared::core::sizes::matching::{match_size, ProductSizing, RunSize};
 
-use self::read::{PriceRow, ReadRow};
+use self::read::PriceRow;
 
 use self::out::*;
 use self::rows::*;
 use self::value::Valuer;
 
 const STATUSES: &str = "open, all, in_stock, consigned, sold, removed";
-
-const AS_USER_SQL: &str = "SELECT set_config('role', 'authenticated', true), \
-     set_config('request.jwt.claims', $1, true), set_config('request.jwt.claim.sub', $2, true), \
-     set_config('statement_timeout', $3, true), set_config('lock_timeout', $4, true)";
-const AS_OWNER_SQL: &str =
-    "SELECT set_config('role', 'none', true), set_config('request.jwt.claims', '', true), \
-     set_config('request.jwt.claim.sub', '', true)";
-
-/// The seller's profile CTEs, then the inventory read.
-static READ_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    format!(
-        "WITH {},\n{}",
-        shared::valuation::seller::PROFILE_CTES,
-        include_str!("../../sql/inventory_read.sql")
-    )
-});
-
-const ENQUEUE_SQL: &str = include_str!("../../sql/inventory_enqueue.sql");
 
 fn parse_statuses(q: &mut shared::api::Query) -> Vec<String> {
     let list: &[&str] = match q.string("status", 20).as_deref() {
@@ -92,59 +68,20 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
         "status", "currency", "market", "brand", "listed", "q", "limit", "cursor",
     ])?;
 
-    let sub = user.user_id.to_string();
-    let client = state.client().await?;
-    state.count_round_trip();
-    // Pipelined: every message is written before any reply is awaited (one network round trip).
-    // The same per-transaction limits as every API query (see `query_bounded`).
-    let statement_timeout = state.limits.statement_timeout_ms.to_string();
-    let lock_timeout = state.limits.lock_timeout_ms.to_string();
-    let as_user: [(&(dyn ToSql + Sync), Type); 4] = [
-        (&user.claims_json, Type::TEXT),
-        (&sub, Type::TEXT),
-        (&statement_timeout, Type::TEXT),
-        (&lock_timeout, Type::TEXT),
-    ];
-    let market_code = market_param.map(Region::code);
-    let read_params: [(&(dyn ToSql + Sync), Type); 3] = [
-        (&user.user_id, Type::UUID),
-        (&statuses, Type::TEXT_ARRAY),
-        (&market_code, Type::TEXT),
-    ];
-    let od = &state.on_demand;
-    let enqueue_params: [(&(dyn ToSql + Sync), Type); 5] = [
-        (&user.user_id, Type::UUID),
-        (&od.marketplaces, Type::INT2_ARRAY),
-        (&od.per_request, Type::INT8),
-        (&od.per_user_day, Type::INT8),
-        (&od.daily_max, Type::INT8),
-    ];
-    let result = futures::try_join!(
-        client.batch_execute("BEGIN"),
-        client.query_typed(AS_USER_SQL, &as_user),
-        client.query_typed(&READ_SQL, &read_params),
-        client.query_typed(AS_OWNER_SQL, &[]),
-        client.query_typed(ENQUEUE_SQL, &enqueue_params),
-        client.batch_execute("COMMIT"),
-    );
-    let (_, _, read_rows, _, enqueue_rows, _) = match result {
-        Ok(r) => r,
-        Err(e) => {
-            // Make sure the pooled connection does not keep an open transaction.
-            let _ = client.batch_execute("ROLLBACK").await;
-            return Err(e.into());
-        }
-    };
-    drop(client);
-    let read = ReadRow::from_row(
-        read_rows
-            .first()
-            .ok_or_else(|| ApiError::Decode("no inventory row".into()))?,
-    )?;
-    let Json(enq): Json<EnqueueRow> = enqueue_rows
-        .first()
-        .ok_or_else(|| ApiError::Decode("no enqueue row".into()))?
-        .try_get(0)?;
+    let fetch::Fetched {
+        read,
+        matches,
+        quotes,
+        enqueue: enq,
+    } = fetch::fetch(
+        state,
+        fetch::Request {
+            user: &user,
+            statuses: &statuses,
+            market: market_param.map(Region::code),
+        },
+    )
+    .await?;
 
     if let Some(queue) = &state.queue {
         let messages: Vec<_> = enq
@@ -184,16 +121,19 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
         .iter()
         .map(|p| (p.style_key.as_str(), p))
         .collect();
-    let mut variants_by_product: HashMap<i32, Vec<&RunSize>> = HashMap::new();
-    for (product_id, v) in &read.variants {
-        variants_by_product.entry(*product_id).or_default().push(v);
-    }
     let mut prices_by_variant: HashMap<i32, Vec<&PriceRow>> = HashMap::new();
-    for p in &read.prices {
+    for p in &quotes.prices {
         prices_by_variant.entry(p.variant_id).or_default().push(p);
     }
-    let synced_elsewhere: HashSet<i32> = read.elsewhere.iter().copied().collect();
-    let sales_by_variant = sales::index(&read.size_sales);
+    // Products synced in another market and not in this one.
+    let here: HashSet<i32> = read.observed_here.iter().copied().collect();
+    let synced_elsewhere: HashSet<i32> = read
+        .observed_elsewhere
+        .iter()
+        .copied()
+        .filter(|p| !here.contains(p))
+        .collect();
+    let sales_by_variant = sales::index(&quotes.size_sales);
     let mut links: HashMap<i32, Vec<&LinkRow>> = HashMap::new();
     for l in &enq.links {
         links.entry(l.product_id).or_default().push(l);
@@ -219,7 +159,7 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
         ..Totals::default()
     };
     let mut profit_cost = 0i64;
-    for it in &read.items {
+    for (it, size_match) in read.items.iter().zip(matches) {
         let product = products.get(it.key.as_str()).copied();
         if !filters.admit(it, product) {
             continue;
@@ -242,15 +182,6 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
             },
             _ => None,
         };
-        let variants = product
-            .and_then(|p| variants_by_product.get(&p.id))
-            .cloned()
-            .unwrap_or_default();
-        let sizing = ProductSizing {
-            brand: product.map_or("", |p| p.brand.as_str()),
-            gender: product.and_then(|p| p.gender.as_deref()),
-        };
-        let size_match = match_size(&it.size, &it.size_unit, &variants, &sizing);
         let mut out = ItemOut {
             id: it.id,
             style_id: it.style_id.clone(),

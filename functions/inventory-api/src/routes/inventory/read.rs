@@ -1,7 +1,7 @@
-//! Decoding the read query's one row (`sql/inventory_read.sql`): the small sets arrive as JSON,
-//! every size of every owned product and their prices as one binary array per column (thousands
-//! of rows for a large inventory: PostgreSQL's binary arrays cost neither side any text printing
-//! or parsing).
+//! Decoding the inventory's two reads: `sql/inventory_read.sql` (items, products, their size runs)
+//! and `sql/inventory_quotes.sql` (prices and sales of the matched sizes). The small sets arrive as
+//! JSON, the size runs and prices as one binary array per column (thousands of rows for a large
+//! inventory: PostgreSQL's binary arrays cost neither side any text printing or parsing).
 
 use std::collections::HashMap;
 
@@ -39,32 +39,50 @@ pub(super) struct ReadRow {
     pub(super) products: Vec<ProductRow>,
     /// Every size of every owned product, with its product id.
     pub(super) variants: Vec<(i32, RunSize)>,
-    pub(super) prices: Vec<PriceRow>,
-    /// Sizes priced in another market (a size may be priced in both).
-    pub(super) elsewhere: Vec<i32>,
-    pub(super) size_sales: Vec<SizeSalesRow>,
+    /// Products observed in the requested market.
+    pub(super) observed_here: Vec<i32>,
+    /// Products observed in another market.
+    pub(super) observed_elsewhere: Vec<i32>,
     pub(super) fx: Vec<FxRow>,
+    /// When each product was last observed on each marketplace in the requested market.
+    observed: HashMap<(i32, i16), DateTime<Utc>>,
+}
+
+/// The second read: the matched sizes' prices and sales.
+#[derive(Debug)]
+pub(super) struct QuotesRow {
+    pub(super) prices: Vec<PriceRow>,
+    pub(super) size_sales: Vec<SizeSalesRow>,
 }
 
 impl ReadRow {
     pub(super) fn from_row(row: &Row) -> Result<ReadRow, ApiError> {
         let Json(items) = row.try_get("items")?;
         let Json(products) = row.try_get("products")?;
-        let Json(size_sales) = row.try_get("size_sales")?;
         let Json(fx) = row.try_get("fx")?;
         let profile: Option<Json<ProfileRow>> = row.try_get("profile")?;
-        let variants = variants(row)?;
-        let product_of: HashMap<i32, i32> = variants.iter().map(|(p, v)| (v.id, *p)).collect();
+        let observed = observations(row)?;
         Ok(ReadRow {
             profile: profile.map(|Json(p)| p),
             market: row.try_get("market")?,
             items,
             products,
-            prices: prices(row, &product_of, &observations(row)?)?,
-            variants,
-            elsewhere: row.try_get("elsewhere")?,
-            size_sales,
+            variants: variants(row)?,
+            observed_here: observed.keys().map(|(p, _)| *p).collect(),
+            observed_elsewhere: row.try_get("elsewhere")?,
             fx,
+            observed,
+        })
+    }
+
+    /// Decodes the second read's row, each price observed at the later of its own time and its
+    /// product's observation time.
+    pub(super) fn quotes(&self, row: &Row) -> Result<QuotesRow, ApiError> {
+        let product_of: HashMap<i32, i32> = self.variants.iter().map(|(p, v)| (v.id, *p)).collect();
+        let Json(size_sales) = row.try_get("size_sales")?;
+        Ok(QuotesRow {
+            prices: prices(row, &product_of, &self.observed)?,
+            size_sales,
         })
     }
 }

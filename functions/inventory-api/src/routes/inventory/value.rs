@@ -26,7 +26,7 @@ pub(super) struct Valuer<'a> {
     pub(super) market: Region,
     pub(super) now: DateTime<Utc>,
     pub(super) prices: &'a HashMap<i32, Vec<&'a PriceRow>>,
-    /// Sizes with prices in another region only.
+    /// Products synced in another market and not in the requested one.
     pub(super) synced_elsewhere: &'a HashSet<i32>,
 }
 
@@ -88,11 +88,8 @@ impl Valuer<'_> {
                 "ambiguous_size"
             } else if size_match.variant_id.is_none() {
                 "size_not_in_run"
-            } else if size_match
-                .variant_id
-                .is_some_and(|v| synced_elsewhere.contains(&v))
-            {
-                // Prices exist for this size, in another region than the one asked for.
+            } else if synced_elsewhere.contains(&product.id) {
+                // The product is synced in another region than the one asked for.
                 "region_not_synced"
             } else if synced {
                 // Synced, and no marketplace reported anything for this size.

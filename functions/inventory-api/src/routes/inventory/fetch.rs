@@ -1,0 +1,188 @@
+//! The inventory's database exchange: one transaction, two pipelined round trips.
+//!
+//! 1. `BEGIN`, the switch to the `authenticated` role with the verified claims
+//!    (`set_config(.., true)`, so the read through the `market.inventory` view, security_invoker, is
+//!    filtered by row-level security as well as by our own `user_id` predicate), and the first read
+//!    (`sql/inventory_read.sql`): items, fee profile, products, their size runs, FX.
+//! 2. The pairs' sizes are matched here (`match_size`), then the matched sizes' prices and sales
+//!    (`sql/inventory_quotes.sql`), the switch back to the owner role, the on-demand enqueue
+//!    (`sql/inventory_enqueue.sql`) and `COMMIT`.
+//!
+//! Why two: prices and sales were read for every size of every owned product (~10,000 sizes,
+//! ~60,000 price rows at three regions for 1,000 pairs) so that Rust could match sizes afterwards;
+//! reading only the ~1,000 matched sizes by primary key costs far less than the round trip it adds.
+
+use postgres_types::Json;
+use shared::core::db::Type;
+use shared::core::sizes::matching::{match_size, ProductSizing, SizeMatch};
+use std::collections::HashMap;
+use tokio_postgres::types::ToSql;
+
+use super::read::{QuotesRow, ReadRow};
+use super::rows::EnqueueRow;
+use crate::{ApiError, State};
+
+// JIT off as in every API transaction (see `shared::core::db::query_bounded`).
+const AS_USER_SQL: &str = "SELECT set_config('role', 'authenticated', true), \
+     set_config('request.jwt.claims', $1, true), set_config('request.jwt.claim.sub', $2, true), \
+     set_config('statement_timeout', $3, true), set_config('lock_timeout', $4, true), \
+     set_config('jit', 'off', true)";
+const AS_OWNER_SQL: &str =
+    "SELECT set_config('role', 'none', true), set_config('request.jwt.claims', '', true), \
+     set_config('request.jwt.claim.sub', '', true)";
+
+/// The seller's profile CTEs, then the first read.
+static READ_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "WITH {},\n{}",
+        shared::valuation::seller::PROFILE_CTES,
+        include_str!("../../sql/inventory_read.sql")
+    )
+});
+const QUOTES_SQL: &str = include_str!("../../sql/inventory_quotes.sql");
+const ENQUEUE_SQL: &str = include_str!("../../sql/inventory_enqueue.sql");
+
+/// What the two reads returned, with each item's size match (aligned with `read.items`).
+pub(super) struct Fetched {
+    pub(super) read: ReadRow,
+    pub(super) matches: Vec<Option<SizeMatch>>,
+    pub(super) quotes: QuotesRow,
+    pub(super) enqueue: EnqueueRow,
+}
+
+/// The signed-in user's request as the reads need it.
+pub(super) struct Request<'a> {
+    pub(super) user: &'a shared::api::jwt::AuthenticatedUser,
+    pub(super) statuses: &'a [String],
+    pub(super) market: Option<&'static str>,
+}
+
+pub(super) async fn fetch(state: &State, req: Request<'_>) -> Result<Fetched, ApiError> {
+    let client = state.client().await?;
+    let result = exchange(state, &client, req).await;
+    if result.is_err() {
+        // Never hand a pooled connection back inside an open or failed transaction.
+        let _ = client.batch_execute("ROLLBACK").await;
+    }
+    result
+}
+
+async fn exchange(
+    state: &State,
+    client: &tokio_postgres::Client,
+    req: Request<'_>,
+) -> Result<Fetched, ApiError> {
+    let sub = req.user.user_id.to_string();
+    // The same per-transaction limits as every API query (see `query_bounded`).
+    let statement_timeout = state.limits.statement_timeout_ms.to_string();
+    let lock_timeout = state.limits.lock_timeout_ms.to_string();
+    let as_user: [(&(dyn ToSql + Sync), Type); 4] = [
+        (&req.user.claims_json, Type::TEXT),
+        (&sub, Type::TEXT),
+        (&statement_timeout, Type::TEXT),
+        (&lock_timeout, Type::TEXT),
+    ];
+    let statuses = req.statuses.to_vec();
+    let read_params: [(&(dyn ToSql + Sync), Type); 3] = [
+        (&req.user.user_id, Type::UUID),
+        (&statuses, Type::TEXT_ARRAY),
+        (&req.market, Type::TEXT),
+    ];
+    // Pipelined: every message is written before any reply is awaited.
+    state.count_round_trip();
+    let (_, _, read_rows) = futures::try_join!(
+        client.batch_execute("BEGIN"),
+        client.query_typed(AS_USER_SQL, &as_user),
+        client.query_typed(&READ_SQL, &read_params),
+    )?;
+    let read = ReadRow::from_row(
+        read_rows
+            .first()
+            .ok_or_else(|| ApiError::Decode("no inventory row".into()))?,
+    )?;
+    let matches = match_sizes(&read);
+
+    // The matched sizes, and those of them whose product's sales were fetched.
+    let synced: HashMap<i32, bool> = read
+        .products
+        .iter()
+        .map(|p| (p.id, p.sales_synced_at.is_some()))
+        .collect();
+    let product_of: HashMap<i32, i32> = read.variants.iter().map(|(p, v)| (v.id, *p)).collect();
+    let mut priced: Vec<i32> = matches
+        .iter()
+        .flatten()
+        .filter_map(|m| m.variant_id)
+        .collect();
+    priced.sort_unstable();
+    priced.dedup();
+    let with_sales: Vec<i32> = priced
+        .iter()
+        .copied()
+        .filter(|v| product_of.get(v).and_then(|p| synced.get(p)) == Some(&true))
+        .collect();
+    let quote_params: [(&(dyn ToSql + Sync), Type); 3] = [
+        (&priced, Type::INT4_ARRAY),
+        (&with_sales, Type::INT4_ARRAY),
+        (&read.market, Type::TEXT),
+    ];
+    let od = &state.on_demand;
+    let enqueue_params: [(&(dyn ToSql + Sync), Type); 5] = [
+        (&req.user.user_id, Type::UUID),
+        (&od.marketplaces, Type::INT2_ARRAY),
+        (&od.per_request, Type::INT8),
+        (&od.per_user_day, Type::INT8),
+        (&od.daily_max, Type::INT8),
+    ];
+    state.count_round_trip();
+    let (quote_rows, _, enqueue_rows, _) = futures::try_join!(
+        client.query_typed(QUOTES_SQL, &quote_params),
+        client.query_typed(AS_OWNER_SQL, &[]),
+        client.query_typed(ENQUEUE_SQL, &enqueue_params),
+        client.batch_execute("COMMIT"),
+    )?;
+    let quotes = read.quotes(
+        quote_rows
+            .first()
+            .ok_or_else(|| ApiError::Decode("no quotes row".into()))?,
+    )?;
+    let Json(enqueue): Json<EnqueueRow> = enqueue_rows
+        .first()
+        .ok_or_else(|| ApiError::Decode("no enqueue row".into()))?
+        .try_get(0)?;
+    Ok(Fetched {
+        read,
+        matches,
+        quotes,
+        enqueue,
+    })
+}
+
+/// Each item's size matched on its product's run (`None`: the size does not parse). An item with
+/// no product is matched on an empty run: its size is still read and converted for display.
+fn match_sizes(read: &ReadRow) -> Vec<Option<SizeMatch>> {
+    let products: HashMap<&str, _> = read
+        .products
+        .iter()
+        .map(|p| (p.style_key.as_str(), p))
+        .collect();
+    let mut runs: HashMap<i32, Vec<_>> = HashMap::new();
+    for (product_id, v) in &read.variants {
+        runs.entry(*product_id).or_default().push(v);
+    }
+    read.items
+        .iter()
+        .map(|it| {
+            let product = products.get(it.key.as_str());
+            let sizing = ProductSizing {
+                brand: product.map_or("", |p| p.brand.as_str()),
+                gender: product.and_then(|p| p.gender.as_deref()),
+            };
+            let run = product
+                .and_then(|p| runs.get(&p.id))
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            match_size(&it.size, &it.size_unit, run, &sizing)
+        })
+        .collect()
+}

@@ -1,0 +1,38 @@
+-- The second of the inventory's two reads: the latest quotes ($1, the sizes the pairs matched) and
+-- sales ($2, those of them whose product's sales were fetched) in the requested market ($3). Every
+-- lookup is by primary key, so the cost follows the pairs, not the products' whole size runs.
+-- Prices come back as one binary array per column (see inventory_read.sql).
+WITH lp AS (
+  SELECT l.variant_id, l.marketplace_id, l.currency, l.ask_minor, l.bid_minor, l.last_sale_minor,
+         l.observed_at, l.changed_at
+  FROM unnest($1::int4[]) AS t(variant_id)
+  JOIN market.latest_prices l ON l.variant_id = t.variant_id AND l.region = $3
+), size_sales AS (
+  -- Each size's last sale (the newest daily aggregate keeps its time and price) and its 72-hour
+  -- and 30-day volume (raw sales).
+  SELECT d.variant_id, d.marketplace_id, d.currency, d.last_minor AS amount_minor,
+         d.last_at AS purchased_at, v.volume_72h, v.volume_30d
+  FROM unnest($2::int4[]) AS t(variant_id)
+  CROSS JOIN LATERAL (
+    SELECT DISTINCT ON (d.marketplace_id) d.variant_id, d.marketplace_id, d.region, d.currency,
+           d.last_minor, d.last_at
+    FROM market.sales_daily_sizes d
+    WHERE d.variant_id = t.variant_id AND d.region = $3
+    ORDER BY d.marketplace_id, d.day DESC) d
+  CROSS JOIN LATERAL (
+    SELECT count(*) FILTER (WHERE s.purchased_at > now() - interval '72 hours') AS volume_72h,
+           count(*) AS volume_30d
+    FROM market.sales s
+    WHERE s.variant_id = d.variant_id AND s.marketplace_id = d.marketplace_id AND s.region = d.region
+      AND s.purchased_at > now() - interval '30 days') v
+)
+SELECT (SELECT coalesce(json_agg(size_sales), '[]') FROM size_sales) AS size_sales, p.*
+FROM (SELECT coalesce(array_agg(variant_id), '{}') AS p_variant,
+             coalesce(array_agg(marketplace_id), '{}') AS p_marketplace,
+             coalesce(array_agg(currency), '{}') AS p_currency,
+             coalesce(array_agg(ask_minor), '{}') AS p_ask,
+             coalesce(array_agg(bid_minor), '{}') AS p_bid,
+             coalesce(array_agg(last_sale_minor), '{}') AS p_last_sale,
+             coalesce(array_agg(observed_at), '{}') AS p_observed_at,
+             coalesce(array_agg(changed_at), '{}') AS p_changed_at
+      FROM lp) p
