@@ -1,0 +1,63 @@
+//! The inventory in a market the product is not synced in: every pair says `region_not_synced`,
+//! while in a synced market an unpriced size says `no_asks_in_size`.
+
+use e2e_tests::api::{self, get, seed_market, Resp};
+use e2e_tests::db::TestDb;
+use serde_json::Value;
+use uuid::Uuid;
+
+async fn inventory(s: &inventory_api::State, user: Uuid, query: &str) -> Value {
+    let token = api::hs256(&api::claims(user, 3600), api::JWT_SECRET);
+    let auth = format!("Bearer {token}");
+    let r = Resp::from_lambda(
+        inventory_api::handle(s, get("/v1/inventory", query, &[("authorization", &auth)])).await,
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    r.json()
+}
+
+fn reason(v: &Value, id: Uuid) -> (String, Option<i64>) {
+    let it = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == id.to_string())
+        .unwrap_or_else(|| panic!("item {id} missing"));
+    (
+        it["reason"].as_str().unwrap_or("").to_string(),
+        it["market_value_minor"].as_i64(),
+    )
+}
+
+#[tokio::test]
+async fn a_market_the_product_is_not_synced_in_says_so_and_an_unpriced_size_says_no_asks() {
+    let db = TestDb::new().await;
+    let c = db.client().await;
+    let fx = seed_market(&c).await;
+    // The Jordan was synced on both marketplaces in the US and the UK (as the worker records each
+    // snapshot), never in the EU.
+    c.execute(
+        "INSERT INTO market.market_observations
+           (product_id, marketplace_id, region, currency, observed_at, sizes_reported, sizes_unmapped)
+         SELECT $1, m, r, CASE WHEN m = 1 AND r = 'UK' THEN 'GBP' ELSE 'USD' END,
+                now() - interval '1 hour', 26, 0
+         FROM unnest('{1,2}'::int2[]) m, unnest('{US,UK}'::text[]) r",
+        &[&fx.jordan],
+    )
+    .await
+    .unwrap();
+    let user = Uuid::new_v4();
+    // Size 10 is priced in the US and the UK; size 12 nowhere.
+    let ten = api::Item::new(user, "DZ5485-612", "10").insert(&c).await;
+    let twelve = api::Item::new(user, "DZ5485-612", "12").insert(&c).await;
+    let s = api::inventory_state(db.pool(), None);
+
+    let eu = inventory(&s, user, "market=EU").await;
+    assert_eq!(reason(&eu, ten), ("region_not_synced".to_string(), None));
+    assert_eq!(reason(&eu, twelve), ("region_not_synced".to_string(), None));
+
+    let us = inventory(&s, user, "market=US").await;
+    // The fixture's US size 10: StockX asks 224.00, Alias 215.00.
+    assert!(reason(&us, ten).1.is_some(), "size 10 is valued in the US");
+    assert_eq!(reason(&us, twelve), ("no_asks_in_size".to_string(), None));
+}
