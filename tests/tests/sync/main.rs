@@ -6,4 +6,5 @@ mod existing_app;
 mod housekeeping;
 mod pipeline;
 mod sales;
+mod sales_store;
 mod sqs_stalls;
