@@ -26,6 +26,16 @@ pub const SQS_LONG_POLL_SECS: f64 = 20.0;
 pub const HISTORY_ROW_BYTES: f64 = 144.0;
 pub const LATEST_ROW_BYTES: f64 = 198.0;
 pub const DAILY_ROW_BYTES: f64 = 702.0;
+/// Sales (Alias): a raw sale, one size's day of sales, one product's month of sales per region.
+/// As written: a month row is rewritten on each day with sales and carries that dead space.
+pub const SALE_ROW_BYTES: f64 = 129.0;
+pub const SALE_SIZE_DAY_BYTES: f64 = 136.0;
+pub const SALES_MONTH_BYTES: f64 = 1_017.0;
+/// Sales per product, region and day over all sizes (477,295 over 500 products x 3 regions x 90
+/// days), and the size-days they fall on (297,075), from the same run; its rates are drawn from
+/// the real StockX sales (`bench::sales`).
+pub const SALES_PER_PRODUCT_DAY: f64 = 3.54;
+pub const SALE_SIZE_DAYS_PER_PRODUCT_DAY: f64 = 2.2;
 
 /// A duration input: its value and whether it was given (measured) or is the default (assumed).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -80,6 +90,13 @@ pub struct Inputs {
     pub history_row_bytes: f64,
     pub latest_row_bytes: f64,
     pub daily_row_bytes: f64,
+    /// Alias sales per product, region and day, the size-days they fall on, and the bytes per
+    /// raw sale, size-day and product-month (kept as `SalesConfig`'s default retentions say).
+    pub sales_per_product_day: f64,
+    pub sale_size_days_per_product_day: f64,
+    pub sale_row_bytes: f64,
+    pub sale_size_day_bytes: f64,
+    pub sales_month_bytes: f64,
     /// Catalogue rows per product (product, size variants, links, variant links) with indexes.
     pub static_bytes_per_product: f64,
     /// Everything else in the database: Supabase's own schemas, the existing app's tables (MB).
@@ -144,6 +161,11 @@ impl Default for Inputs {
             history_row_bytes: HISTORY_ROW_BYTES,
             latest_row_bytes: LATEST_ROW_BYTES,
             daily_row_bytes: DAILY_ROW_BYTES,
+            sales_per_product_day: SALES_PER_PRODUCT_DAY,
+            sale_size_days_per_product_day: SALE_SIZE_DAYS_PER_PRODUCT_DAY,
+            sale_row_bytes: SALE_ROW_BYTES,
+            sale_size_day_bytes: SALE_SIZE_DAY_BYTES,
+            sales_month_bytes: SALES_MONTH_BYTES,
             static_bytes_per_product: 6_000.0,
             base_db_mb: 40.0,
             stockx_daily_reserve: 500.0,
@@ -309,11 +331,22 @@ pub fn monthly(i: &Inputs) -> Vec<Line> {
     // One row per product x marketplace x region x month kept.
     let daily_rows =
         i.products * i.marketplaces * i.regions * (i.daily_retention_days / 30.44).ceil();
+    // Sales: raw rows, the sizes' days and the products' months, each kept as long as the sales
+    // sync keeps them.
+    let kept = shared::sync::sales::SalesConfig::default();
+    let sales_bytes = i.products
+        * i.regions
+        * (i.sales_per_product_day * f64::from(kept.retention_days) * i.sale_row_bytes
+            + i.sale_size_days_per_product_day
+                * f64::from(kept.size_aggregate_retention_days)
+                * i.sale_size_day_bytes
+            + (f64::from(kept.aggregate_retention_days) / 30.44).ceil() * i.sales_month_bytes);
     let db_bytes = i.base_db_mb * 1e6
         + i.products * i.static_bytes_per_product
         + latest_bytes
         + history_rows * i.history_row_bytes
-        + daily_rows * i.daily_row_bytes;
+        + daily_rows * i.daily_row_bytes
+        + sales_bytes;
     let egress_gb =
         (i.api_requests * i.api_response_kb * 1e3 + jobs_month * i.db_egress_per_job_bytes) / 1e9;
 
@@ -560,6 +593,9 @@ pub struct CostArgs {
     /// Bytes per month of one product's daily series on one marketplace and region.
     #[arg(long)]
     pub daily_row_bytes: Option<f64>,
+    /// Alias sales per product, region and day [default: measured by `market bench-api`].
+    #[arg(long)]
+    pub sales_per_day: Option<f64>,
     /// Database size not modelled per row: Supabase schemas, the app's tables [default: 40 MB].
     #[arg(long)]
     pub base_db_mb: Option<f64>,
@@ -618,6 +654,7 @@ impl CostArgs {
             history_row_bytes: self.history_row_bytes.unwrap_or(d.history_row_bytes),
             latest_row_bytes: self.latest_row_bytes.unwrap_or(d.latest_row_bytes),
             daily_row_bytes: self.daily_row_bytes.unwrap_or(d.daily_row_bytes),
+            sales_per_product_day: self.sales_per_day.unwrap_or(d.sales_per_product_day),
             base_db_mb: self.base_db_mb.unwrap_or(d.base_db_mb),
             api_requests: self.api_requests.unwrap_or(d.api_requests),
             api_response_kb: self.api_response_kb.unwrap_or(d.api_response_kb),
@@ -663,7 +700,8 @@ pub fn report(i: &Inputs) -> String {
     let _ = writeln!(
         out,
         "Durations: tick {} ms ({}), daily {} ms ({}), worker {} ms per job ({}), API {} ms per request ({}). \
-         SQS: {} pollers x {} s long polls. Bytes per row: history {}, latest {}, daily-series month {} (defaults measured by market bench-api).",
+         SQS: {} pollers x {} s long polls. Bytes per row: history {}, latest {}, daily-series month {}; \
+         sales {} a product-region-day at {} B, size-day {} B, month {} B (defaults measured by market bench-api).",
         i.tick.ms,
         i.tick.label(),
         i.daily.ms,
@@ -676,7 +714,11 @@ pub fn report(i: &Inputs) -> String {
         SQS_LONG_POLL_SECS,
         i.history_row_bytes,
         i.latest_row_bytes,
-        i.daily_row_bytes
+        i.daily_row_bytes,
+        i.sales_per_product_day,
+        i.sale_row_bytes,
+        i.sale_size_day_bytes,
+        i.sales_month_bytes
     );
     let _ = writeln!(out);
     let _ = writeln!(
@@ -853,6 +895,9 @@ mod tests {
             raw_retention_days: 35.0,
             daily_retention_days: 730.0,
             move_share: 0.25,
+            sales_per_product_day: 0.0,
+            sale_size_days_per_product_day: 0.0,
+            sales_month_bytes: 0.0,
             ..Inputs::default()
         };
         // 100 series, synced daily: latest 100 rows, history 100 x 0.25 x 35 rows, daily series
@@ -863,6 +908,31 @@ mod tests {
             line(&lines, "Supabase", "database size").used,
             bytes / 1e6
         ));
+    }
+
+    #[test]
+    fn sales_add_raw_rows_size_days_and_product_months() {
+        let base = Inputs {
+            products: 10.0,
+            regions: 3.0,
+            sales_per_product_day: 0.0,
+            sale_size_days_per_product_day: 0.0,
+            sales_month_bytes: 0.0,
+            ..Inputs::default()
+        };
+        let with = Inputs {
+            sales_per_product_day: 4.0,
+            sale_size_days_per_product_day: 2.0,
+            sale_row_bytes: 100.0,
+            sale_size_day_bytes: 120.0,
+            sales_month_bytes: 600.0,
+            ..base.clone()
+        };
+        let db = |i: &Inputs| line(&monthly(i), "Supabase", "database size").used;
+        // 30 product-regions: 4 sales x 35 days x 100 B, 2 size-days x 90 days x 120 B, and
+        // 25 months (732 days / 30.44 rounded up) x 600 B.
+        let bytes = 30.0 * (4.0 * 35.0 * 100.0 + 2.0 * 90.0 * 120.0 + 25.0 * 600.0);
+        assert!(close(db(&with) - db(&base), bytes / 1e6));
     }
 
     #[test]
@@ -903,6 +973,9 @@ mod tests {
             batch_fill: 10.0,
             worker_per_job: Duration::assumed(300.0),
             db_egress_per_job_bytes: 500.0,
+            sales_per_product_day: 0.0,
+            sale_size_days_per_product_day: 0.0,
+            sales_month_bytes: 0.0,
             ..Inputs::default()
         };
         let (max, binding) = largest_free_catalogue(&i, SEARCH_MAX);
