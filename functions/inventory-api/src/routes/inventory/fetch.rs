@@ -108,7 +108,6 @@ async fn exchange(
         .iter()
         .map(|p| (p.id, p.sales_synced_at.is_some()))
         .collect();
-    let product_of: HashMap<i32, i32> = read.variants.iter().map(|(p, v)| (v.id, *p)).collect();
     let mut priced: Vec<i32> = matches
         .iter()
         .flatten()
@@ -119,7 +118,7 @@ async fn exchange(
     let with_sales: Vec<i32> = priced
         .iter()
         .copied()
-        .filter(|v| product_of.get(v).and_then(|p| synced.get(p)) == Some(&true))
+        .filter(|v| read.product_of(*v).and_then(|p| synced.get(&p)) == Some(&true))
         .collect();
     let quote_params: [(&(dyn ToSql + Sync), Type); 3] = [
         (&priced, Type::INT4_ARRAY),

@@ -125,14 +125,7 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
     for p in &quotes.prices {
         prices_by_variant.entry(p.variant_id).or_default().push(p);
     }
-    // Products synced in another market and not in this one.
-    let here: HashSet<i32> = read.observed_here.iter().copied().collect();
-    let synced_elsewhere: HashSet<i32> = read
-        .observed_elsewhere
-        .iter()
-        .copied()
-        .filter(|p| !here.contains(p))
-        .collect();
+    let synced_elsewhere = read.synced_elsewhere();
     let sales_by_variant = sales::index(&quotes.size_sales);
     let mut links: HashMap<i32, Vec<&LinkRow>> = HashMap::new();
     for l in &enq.links {

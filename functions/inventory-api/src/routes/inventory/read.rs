@@ -3,7 +3,7 @@
 //! JSON, the size runs and prices as one binary array per column (thousands of rows for a large
 //! inventory: PostgreSQL's binary arrays cost neither side any text printing or parsing).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use postgres_types::Json;
@@ -39,13 +39,13 @@ pub(super) struct ReadRow {
     pub(super) products: Vec<ProductRow>,
     /// Every size of every owned product, with its product id.
     pub(super) variants: Vec<(i32, RunSize)>,
-    /// Products observed in the requested market.
-    pub(super) observed_here: Vec<i32>,
-    /// Products observed in another market.
-    pub(super) observed_elsewhere: Vec<i32>,
     pub(super) fx: Vec<FxRow>,
     /// When each product was last observed on each marketplace in the requested market.
     observed: HashMap<(i32, i16), DateTime<Utc>>,
+    /// Products observed in another market.
+    observed_elsewhere: Vec<i32>,
+    /// Each size's product (from `variants`).
+    product_of: HashMap<i32, i32>,
 }
 
 /// The second read: the matched sizes' prices and sales.
@@ -61,27 +61,41 @@ impl ReadRow {
         let Json(products) = row.try_get("products")?;
         let Json(fx) = row.try_get("fx")?;
         let profile: Option<Json<ProfileRow>> = row.try_get("profile")?;
-        let observed = observations(row)?;
+        let variants = variants(row)?;
         Ok(ReadRow {
             profile: profile.map(|Json(p)| p),
             market: row.try_get("market")?,
             items,
             products,
-            variants: variants(row)?,
-            observed_here: observed.keys().map(|(p, _)| *p).collect(),
-            observed_elsewhere: row.try_get("elsewhere")?,
+            product_of: variants.iter().map(|(p, v)| (v.id, *p)).collect(),
+            variants,
             fx,
-            observed,
+            observed: observations(row)?,
+            observed_elsewhere: row.try_get("elsewhere")?,
         })
+    }
+
+    /// The product a size belongs to.
+    pub(super) fn product_of(&self, variant_id: i32) -> Option<i32> {
+        self.product_of.get(&variant_id).copied()
+    }
+
+    /// Products synced in another market and not in the requested one (`region_not_synced`).
+    pub(super) fn synced_elsewhere(&self) -> HashSet<i32> {
+        let here: HashSet<i32> = self.observed.keys().map(|(p, _)| *p).collect();
+        self.observed_elsewhere
+            .iter()
+            .copied()
+            .filter(|p| !here.contains(p))
+            .collect()
     }
 
     /// Decodes the second read's row, each price observed at the later of its own time and its
     /// product's observation time.
     pub(super) fn quotes(&self, row: &Row) -> Result<QuotesRow, ApiError> {
-        let product_of: HashMap<i32, i32> = self.variants.iter().map(|(p, v)| (v.id, *p)).collect();
         let Json(size_sales) = row.try_get("size_sales")?;
         Ok(QuotesRow {
-            prices: prices(row, &product_of, &self.observed)?,
+            prices: prices(row, &self.product_of, &self.observed)?,
             size_sales,
         })
     }
