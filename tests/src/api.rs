@@ -485,6 +485,7 @@ pub struct Item {
     unit: String,
     purchase_price: Option<Decimal>,
     purchase_currency: Option<String>,
+    purchase_source: Option<String>,
     status: String,
 }
 
@@ -497,6 +498,7 @@ impl Item {
             unit: "US".into(),
             purchase_price: None,
             purchase_currency: None,
+            purchase_source: None,
             status: "in_stock".into(),
         }
     }
@@ -515,6 +517,11 @@ impl Item {
         self.purchase_price = Some(major.parse().expect("price"));
         self
     }
+    /// Where the pair was bought ("eBay", "Nike SNKRS").
+    pub fn source(mut self, source: &str) -> Self {
+        self.purchase_source = Some(source.into());
+        self
+    }
     pub fn status(mut self, status: &str) -> Self {
         self.status = status.into();
         self
@@ -524,8 +531,8 @@ impl Item {
         exec(
             c,
             "INSERT INTO market.inventory_items (user_id, style_id, size, size_unit, purchase_price,
-                                                 purchase_currency, status)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                                                 purchase_currency, purchase_source, status)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
             &[
                 (&self.user, Type::UUID),
                 (&self.style_id, Type::TEXT),
@@ -533,6 +540,7 @@ impl Item {
                 (&self.unit, Type::TEXT),
                 (&self.purchase_price, Type::NUMERIC),
                 (&self.purchase_currency, Type::TEXT),
+                (&self.purchase_source, Type::TEXT),
                 (&self.status, Type::TEXT),
             ],
         )

@@ -267,7 +267,7 @@ async fn main() -> anyhow::Result<()> {
             let secret = shared::core::config::required("SUPABASE_JWT_SECRET")?;
             let client = settings.connect().await?;
             // About 20 pairs across brands, size systems (US men's and women's, UK, EU) and
-            // purchase currencies, priced products first (any products when nothing is priced yet),
+            // purchase currencies and sources, priced products first (any products when nothing is priced yet),
             // one sold pair; nothing is added when the user already has pairs.
             let added = client
                 .execute(
@@ -286,7 +286,8 @@ async fn main() -> anyhow::Result<()> {
                        LIMIT 20
                      )
                      INSERT INTO market.inventory_items (user_id, style_id, size, size_unit, purchase_price,
-                                                         purchase_currency, purchase_date, status)
+                                                         purchase_currency, purchase_date, purchase_source,
+                                                         status)
                      SELECT $1, style_code,
                             CASE WHEN gender = 'women' THEN (ARRAY['7', '7.5W', '8', 'W8.5'])[1 + n % 4]
                                  ELSE (ARRAY['10', '9', '44', '10.5', '8.5', '42.5', '11', '8', '9.5', '12'])[1 + n % 10] END,
@@ -304,6 +305,7 @@ async fn main() -> anyhow::Result<()> {
             let token = bench::api::token(&user.to_string(), &secret)?;
             eprintln!("demo user {user}: {added} pairs added (none when it already had some)");
             println!("{token}");
+                            (ARRAY['Nike SNKRS', 'eBay', 'Laced', 'END. Launches', NULL])[1 + n % 5],
         }
         Command::Orchestrate { mode } => {
             let state = sync_orchestrator::State::from_env().await?;

@@ -59,6 +59,7 @@ async fn every_item_has_a_price_or_a_reason_and_totals_add_up() {
     let uk = api::Item::new(a, "DZ5485 612", "9")
         .unit("UK")
         .cost("150.00", "GBP")
+        .source("eBay")
         .status("consigned")
         .insert(&c)
         .await;
@@ -142,7 +143,11 @@ async fn every_item_has_a_price_or_a_reason_and_totals_add_up() {
     assert_eq!(u["size"]["conversion"], "standard_chart");
     // 150.00 GBP -> USD: 15000 * 1.085 / 0.85 = 19147.06 -> 19147.
     assert_eq!(u["cost_minor"], 19_147);
+    // Next to it, the price as the seller recorded it, and where they bought the pair.
+    assert_eq!(u["purchase_price_minor"], 15_000);
     assert_eq!(u["purchase_currency"], "GBP");
+    assert_eq!(u["purchase_source"], "eBay");
+    assert!(l["purchase_source"].is_null());
 
     let m = item(&v, unmapped);
     assert_eq!(
@@ -532,6 +537,11 @@ async fn used_pairs_and_prices_without_a_currency_are_flagged() {
     assert_eq!(u["cost_currency_assumed"], false);
     let n = item(&v, no_currency);
     assert_eq!(n["cost_currency_assumed"], true);
+    assert!(n["purchase_currency"].is_null());
+    assert_eq!(
+        n["purchase_price_minor"], 15_000,
+        "in the seller's currency"
+    );
     assert_eq!(n["price_source"], "live");
     // Only the new pair is valued; both costs count.
     assert_eq!(v["totals"]["items_valued"], 1);

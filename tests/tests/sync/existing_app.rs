@@ -64,8 +64,9 @@ async fn user(c: &Client, id: &str, level: i32, currency: &str, alias_region: &s
 
 async fn pair(c: &Client, user: Uuid, style_id: &str, size: &str, unit: &str) -> Uuid {
     c.query_one(
-        "INSERT INTO public.inventory_v4_items (user_id, style_id, size, size_unit, purchase_price)
-         VALUES ($1, $2, $3, $4, 150.00) RETURNING id",
+        "INSERT INTO public.inventory_v4_items (user_id, style_id, size, size_unit, purchase_price,
+                                                purchase_source)
+         VALUES ($1, $2, $3, $4, 150.00, 'Nike SNKRS') RETURNING id",
         &[&user, &style_id, &size, &unit],
     )
     .await
@@ -233,6 +234,14 @@ async fn uk_and_eu_sellers_are_priced_in_their_market_currency_and_fees() {
     let item = &v["items"][0];
     assert_eq!(item["id"], de_item.to_string());
     assert_eq!(item["price_source"], "live", "{item}");
+    // The app's own record of the purchase, unconverted: 150.00 in its default currency, GBP.
+    assert_eq!(item["purchase_price_minor"], 15_000);
+    assert_eq!(item["purchase_currency"], "GBP");
+    assert_eq!(item["purchase_source"], "Nike SNKRS");
+    assert!(
+        item["cost_minor"].is_i64() && item["cost_minor"] != 15_000,
+        "converted to EUR"
+    );
     assert_eq!(
         market(item, "stockx")["ask_minor"],
         stockx_ask(&p, de_style, "10", "EUR").await,

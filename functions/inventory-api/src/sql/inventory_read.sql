@@ -11,7 +11,7 @@ mkt AS (
   SELECT coalesce($3::text, (SELECT upper(region) FROM prof LIMIT 1), 'US') AS region
 ), items AS (
   SELECT i.id, i.style_id, i.size, i.size_unit, i.purchase_price::text AS purchase_price,
-         i.purchase_currency, i.purchase_date, i.condition, i.status, i.created_at,
+         i.purchase_currency, i.purchase_date, i.purchase_source, i.condition, i.status, i.created_at,
          regexp_replace(upper(i.style_id), '[^A-Z0-9]', '', 'g') AS key,
          (SELECT coalesce(json_agg(json_build_object('platform', l.platform,
                    'price', l.listed_price::text, 'currency', l.listed_currency)

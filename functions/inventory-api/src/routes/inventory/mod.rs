@@ -162,19 +162,16 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
             .purchase_currency
             .as_deref()
             .and_then(|c| c.parse::<Currency>().ok());
-        let cost_minor = match (
-            &it.purchase_price,
-            purchase_currency.or(Some(profile.currency)),
-        ) {
-            (Some(p), Some(c)) => match to_minor(p, c) {
-                Some(m) => Some(
-                    conv.to_target(m, c)
-                        .map_err(|e| ApiError::Pricing(e.into()))?,
-                ),
-                None => None,
-            },
-            _ => None,
-        };
+        // A price with no currency is read in the seller's currency (`cost_currency_assumed`).
+        let recorded_currency = purchase_currency.unwrap_or(profile.currency);
+        let purchase_price_minor = it
+            .purchase_price
+            .as_deref()
+            .and_then(|p| to_minor(p, recorded_currency));
+        let cost_minor = purchase_price_minor
+            .map(|m| conv.to_target(m, recorded_currency))
+            .transpose()
+            .map_err(|e| ApiError::Pricing(e.into()))?;
         let mut out = ItemOut {
             id: it.id,
             style_id: it.style_id.clone(),
@@ -200,6 +197,8 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
             condition: it.condition.clone(),
             purchase_date: it.purchase_date,
             purchase_currency,
+            purchase_price_minor,
+            purchase_source: it.purchase_source.clone(),
             // A price with no currency is read in the seller's currency: say so.
             cost_currency_assumed: it.purchase_price.is_some() && purchase_currency.is_none(),
             cost_minor,

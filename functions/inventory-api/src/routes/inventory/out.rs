@@ -67,6 +67,11 @@ pub(super) struct ItemOut {
     pub(super) condition: Option<String>,
     pub(super) purchase_date: Option<NaiveDate>,
     pub(super) purchase_currency: Option<Currency>,
+    /// The purchase price as recorded, before any conversion: minor units of `purchase_currency`,
+    /// or of the seller's own currency (`fee_profile.currency`) when `cost_currency_assumed`.
+    pub(super) purchase_price_minor: Option<i64>,
+    /// Where the pair was bought, as the seller recorded it.
+    pub(super) purchase_source: Option<String>,
     /// Purchase price in the response currency.
     pub(super) cost_minor: Option<i64>,
     /// The purchase price had no currency; the seller's currency was assumed.

@@ -18,6 +18,8 @@ pub(super) struct ItemRow {
     pub(super) purchase_price: Option<String>,
     pub(super) purchase_currency: Option<String>,
     pub(super) purchase_date: Option<NaiveDate>,
+    /// Where the pair was bought, as the seller typed it.
+    pub(super) purchase_source: Option<String>,
     pub(super) condition: Option<String>,
     pub(super) status: String,
     pub(super) created_at: DateTime<Utc>,
