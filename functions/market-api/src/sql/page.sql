@@ -37,7 +37,16 @@ p AS (
   FROM market.size_daily_points((SELECT array_agg(id) FROM sv WHERE selected), $4, $7) x
   WHERE $5::text IS NOT NULL
 ), links AS (
-  SELECT l.marketplace_id, l.status, l.last_synced_at
+  -- A link's last sync covers the regions it fetched: a marketplace that has answered for this
+  -- product in another market but never in this one has not synced this market
+  -- (`region_not_synced`), however recent the link's last sync.
+  SELECT l.marketplace_id, l.status, l.last_synced_at,
+         EXISTS (SELECT 1 FROM market.market_observations o
+                 WHERE o.product_id = l.product_id AND o.marketplace_id = l.marketplace_id
+                   AND o.region <> $4)
+         AND NOT EXISTS (SELECT 1 FROM market.market_observations o
+                         WHERE o.product_id = l.product_id AND o.marketplace_id = l.marketplace_id
+                           AND o.region = $4) AS region_not_synced
   FROM market.marketplace_links l JOIN p ON l.product_id = p.id
 ), fx AS (
   SELECT quote, rate, rate_date FROM market.fx_latest

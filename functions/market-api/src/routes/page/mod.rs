@@ -297,12 +297,19 @@ pub async fn handle(
     let last_synced_at = product
         .last_synced_at
         .or_else(|| row.links.iter().filter_map(|l| l.last_synced_at).max());
-    let stale = state.cadences.is_stale(tier, last_synced_at, now);
+    // The market is not synced when every link that has synced did so only in other markets.
+    let region_not_synced = row.links.iter().any(|l| l.region_not_synced)
+        && row
+            .links
+            .iter()
+            .all(|l| l.region_not_synced || l.last_synced_at.is_none());
+    let stale = region_not_synced || state.cadences.is_stale(tier, last_synced_at, now);
     let freshness = FreshnessOut {
         tier,
         cadence_hours: state.cadences.cadence(tier).num_hours(),
         last_synced_at,
         stale,
+        reason: region_not_synced.then_some("region_not_synced"),
         marketplaces: row
             .links
             .iter()
@@ -311,7 +318,9 @@ pub async fn handle(
                     marketplace: Marketplace::from_id(l.marketplace_id)?,
                     status: l.status.clone(),
                     last_synced_at: l.last_synced_at,
-                    stale: state.cadences.is_stale(tier, l.last_synced_at, now),
+                    stale: l.region_not_synced
+                        || state.cadences.is_stale(tier, l.last_synced_at, now),
+                    reason: l.region_not_synced.then_some("region_not_synced"),
                 })
             })
             .collect(),

@@ -133,6 +133,8 @@ pub(super) struct LinkOut {
     pub(super) status: String,
     pub(super) last_synced_at: Option<DateTime<Utc>>,
     pub(super) stale: bool,
+    /// `region_not_synced`: this marketplace has only been synced in other markets.
+    pub(super) reason: Option<&'static str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -141,5 +143,8 @@ pub(super) struct FreshnessOut {
     pub(super) cadence_hours: i64,
     pub(super) last_synced_at: Option<DateTime<Utc>>,
     pub(super) stale: bool,
+    /// `region_not_synced`: no marketplace has synced this market yet (the product is priced in
+    /// others), so the page is empty because of the market, not the product.
+    pub(super) reason: Option<&'static str>,
     pub(super) marketplaces: Vec<LinkOut>,
 }

@@ -50,6 +50,8 @@ pub(super) struct LinkRow {
     pub(super) marketplace_id: i16,
     pub(super) status: String,
     pub(super) last_synced_at: Option<DateTime<Utc>>,
+    /// Synced in another market, never in this one.
+    pub(super) region_not_synced: bool,
 }
 
 #[derive(Debug, Deserialize)]
