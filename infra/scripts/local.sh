@@ -40,6 +40,9 @@ export ALIAS_API_BASE="$SANDBOX/api/v1" ALIAS_API_TOKEN=goatapi_sandbox-token
 export FX_FEED_URL="$SANDBOX/ecb/eurofxref-daily.xml"
 export SUPABASE_JWT_SECRET="${SUPABASE_JWT_SECRET:-local-development-jwt-secret-change-me}"
 export CORS_ALLOWED_ORIGINS="${CORS_ALLOWED_ORIGINS:-http://localhost:3000}"
+# Every market the API serves is synced, so each region's page and inventory have prices
+# (LOCAL_REGIONS=US syncs one, a third of the calls).
+export SYNC_REGIONS="${LOCAL_REGIONS:-US,UK,EU}"
 if [ -n "${LOCAL_REAL_LIMITS:-}" ]; then
   export SANDBOX_STOCKX_MIN_INTERVAL_MS=1000 STOCKX_MIN_INTERVAL_MS=1050
 else
@@ -47,7 +50,8 @@ else
 fi
 
 log "building the market command and the sandbox (the first build takes several minutes)"
-cargo build --locked -p market-cli -p sandbox-market 2>&1 | grep -E '^\s*(Compiling|Finished|error|warning)' |
+# grep --line-buffered: a block-buffered pipe would hold the progress lines back until the end.
+cargo build --locked -p market-cli -p sandbox-market 2>&1 | grep --line-buffered -E '^\s*(Compiling|Finished|error|warning)' |
   awk '/Compiling/ { n++; if (n % 25 == 0) printf "==>   %d crates compiled\n", n > "/dev/stderr"; next } { print > "/dev/stderr" }'
 BIN="$BIN_DIR"
 "$BIN/market" migrate
@@ -78,7 +82,8 @@ log "sandbox marketplace on $SANDBOX"
 
 # A fresh sandbox only knows its initial refresh token: store it as a human consent would.
 "$BIN/market" stockx-reconsent
-export SYNC_QUEUE_URL="$("$BIN/market" queues --name sneaker-market-sync)"
+# --purge: a queue server left running by an interrupted run still holds that run's messages.
+export SYNC_QUEUE_URL="$("$BIN/market" queues --name sneaker-market-sync --purge)"
 log "queue: $SYNC_QUEUE_URL"
 
 "$BIN/market" orchestrate --mode daily >/dev/null && log "FX rates loaded, housekeeping done"

@@ -53,6 +53,10 @@ enum Command {
         visibility_timeout: u32,
         #[arg(long, default_value_t = 5)]
         max_receive_count: u32,
+        /// Empty the queue (not its dead-letter queue) first: messages an interrupted local run
+        /// left behind would otherwise be received, and dropped as stale, before the new ones.
+        #[arg(long)]
+        purge: bool,
     },
     /// Run one orchestrator tick (or the daily mode) in-process, as the scheduled Lambda would.
     Orchestrate {
@@ -188,12 +192,17 @@ async fn main() -> anyhow::Result<()> {
             name,
             visibility_timeout,
             max_receive_count,
+            purge,
         } => {
             let conf = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
             let sqs = aws_sdk_sqs::Client::new(&conf);
             let (queue, dlq) =
                 sqs_runner::ensure_queues(&sqs, &name, visibility_timeout, max_receive_count)
                     .await?;
+            if purge {
+                let left = sqs_runner::purge(&sqs, &queue).await?;
+                eprintln!("queue purged: {left} messages from an earlier run dropped");
+            }
             eprintln!("dead-letter queue: {dlq}");
             println!("{queue}");
         }
@@ -296,6 +305,7 @@ async fn main() -> anyhow::Result<()> {
                             (120 + (n * 37) % 180)::numeric(10, 2),
                             (ARRAY['USD', 'GBP', 'EUR'])[1 + n % 3],
                             current_date - (n * 11)::int,
+                            (ARRAY['Nike SNKRS', 'eBay', 'Laced', 'END. Launches', NULL])[1 + n % 5],
                             CASE WHEN n = 20 THEN 'sold' ELSE 'in_stock' END
                      FROM picked
                      WHERE NOT EXISTS (SELECT 1 FROM market.inventory_items i WHERE i.user_id = $1)",
@@ -305,7 +315,6 @@ async fn main() -> anyhow::Result<()> {
             let token = bench::api::token(&user.to_string(), &secret)?;
             eprintln!("demo user {user}: {added} pairs added (none when it already had some)");
             println!("{token}");
-                            (ARRAY['Nike SNKRS', 'eBay', 'Laced', 'END. Launches', NULL])[1 + n % 5],
         }
         Command::Orchestrate { mode } => {
             let state = sync_orchestrator::State::from_env().await?;

@@ -282,3 +282,31 @@ pub async fn ensure_queues(
         .map_err(sqs_err)?;
     Ok((q.queue_url().unwrap_or_default().to_string(), dlq_url))
 }
+
+/// Empties a queue (`PurgeQueue`); returns about how many messages it held, visible or in flight.
+pub async fn purge(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> Result<u64, RunnerError> {
+    let attrs = sqs
+        .get_queue_attributes()
+        .queue_url(queue_url)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+        .send()
+        .await
+        .map_err(sqs_err)?;
+    let held = attrs
+        .attributes()
+        .map(|a| {
+            a.values()
+                .filter_map(|v| v.parse::<u64>().ok())
+                .sum::<u64>()
+        })
+        .unwrap_or(0);
+    if held > 0 {
+        sqs.purge_queue()
+            .queue_url(queue_url)
+            .send()
+            .await
+            .map_err(sqs_err)?;
+    }
+    Ok(held)
+}

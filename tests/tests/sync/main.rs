@@ -5,6 +5,7 @@
 mod existing_app;
 mod housekeeping;
 mod pipeline;
+mod queues;
 mod sales;
 mod sales_store;
 mod sqs_stalls;
