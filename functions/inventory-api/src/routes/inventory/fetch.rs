@@ -14,6 +14,7 @@
 
 use postgres_types::Json;
 use shared::core::db::Type;
+use shared::core::domain::Marketplace;
 use shared::core::sizes::matching::{match_size, ProductSizing, SizeMatch};
 use std::collections::HashMap;
 use tokio_postgres::types::ToSql;
@@ -120,10 +121,12 @@ async fn exchange(
         .copied()
         .filter(|v| read.product_of(*v).and_then(|p| synced.get(&p)) == Some(&true))
         .collect();
-    let quote_params: [(&(dyn ToSql + Sync), Type); 3] = [
+    let marketplaces: Vec<i16> = Marketplace::ALL.iter().map(|m| m.id()).collect();
+    let quote_params: [(&(dyn ToSql + Sync), Type); 4] = [
         (&priced, Type::INT4_ARRAY),
         (&with_sales, Type::INT4_ARRAY),
         (&read.market, Type::TEXT),
+        (&marketplaces, Type::INT2_ARRAY),
     ];
     let od = &state.on_demand;
     let enqueue_params: [(&(dyn ToSql + Sync), Type); 5] = [
