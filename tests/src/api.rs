@@ -592,6 +592,24 @@ pub fn inventory_state(
     )
 }
 
+/// `GET /v1/inventory?{query}` as `user` (a valid test token).
+pub async fn inventory_as(s: &inventory_api::State, user: Uuid, query: &str) -> Resp {
+    let auth = bearer(user);
+    Resp::from_lambda(
+        inventory_api::handle(s, get("/v1/inventory", query, &[("authorization", &auth)])).await,
+    )
+}
+
+/// The inventory response's item `id`.
+pub fn item_of(v: &Value, id: Uuid) -> &Value {
+    v["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["id"] == id.to_string())
+        .unwrap_or_else(|| panic!("item {id} missing"))
+}
+
 /// Throwaway key pairs for the auth tests, generated once per test process with the `openssl` CLI
 /// (no private key is ever committed): `rs256-test-key.pem` and `es256-test-key.pem` are published
 /// in [`jwks_json`]; `rs256-other-key.pem` is deliberately not.

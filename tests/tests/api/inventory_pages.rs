@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::time::Instant;
 
-use e2e_tests::api::{self, get, seed_market, Resp};
+use e2e_tests::api::{self, inventory_as as inventory, seed_market};
 use e2e_tests::db::TestDb;
 use serde_json::Value;
 use uuid::Uuid;
@@ -18,13 +18,6 @@ fn state(db: &TestDb) -> inventory_api::State {
     // A loaded CI machine in a debug build: the bound under test is the response, not the time.
     s.limits.statement_timeout_ms = 60_000;
     s
-}
-
-async fn inventory(s: &inventory_api::State, user: Uuid, query: &str) -> Resp {
-    let auth = api::bearer(user);
-    Resp::from_lambda(
-        inventory_api::handle(s, get("/v1/inventory", query, &[("authorization", &auth)])).await,
-    )
 }
 
 /// `n` pairs spread over the fixture's three styles (Jordan, Nike Dunk cold, Nike Panda) and

@@ -11,11 +11,7 @@ use tokio_postgres::Client;
 use uuid::Uuid;
 
 async fn inventory(s: &inventory_api::State, user: Uuid, query: &str) -> Value {
-    let token = api::hs256(&api::claims(user, 3600), api::JWT_SECRET);
-    let auth = format!("Bearer {token}");
-    let r = Resp::from_lambda(
-        inventory_api::handle(s, get("/v1/inventory", query, &[("authorization", &auth)])).await,
-    );
+    let r = api::inventory_as(s, user, query).await;
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     r.json()
 }
@@ -36,12 +32,7 @@ async fn observed(c: &Client, product: i32, marketplaces: &[i16], regions: &[&st
 }
 
 fn reason(v: &Value, id: Uuid) -> (String, Option<i64>) {
-    let it = v["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["id"] == id.to_string())
-        .unwrap_or_else(|| panic!("item {id} missing"));
+    let it = api::item_of(v, id);
     (
         it["reason"].as_str().unwrap_or("").to_string(),
         it["market_value_minor"].as_i64(),
