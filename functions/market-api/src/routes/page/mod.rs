@@ -67,6 +67,7 @@ pub async fn handle(
     let client = state.client().await?;
     state.count_round_trip();
     let (system, value) = history::split_size(size);
+    let marketplaces: Vec<i16> = Marketplace::ALL.iter().map(|m| m.id()).collect();
     let rows = query_bounded(
         &client,
         &SQL,
@@ -79,6 +80,7 @@ pub async fn handle(
             (&value, Type::NUMERIC),
             (&HISTORY_DAYS, Type::INT4),
             (&counts_as_view, Type::BOOL),
+            (&marketplaces, Type::INT2_ARRAY),
         ],
         state.limits,
     )
