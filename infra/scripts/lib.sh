@@ -7,7 +7,20 @@ LOCAL_DIR="$ROOT/.local"
 BIN_DIR="${CARGO_TARGET_DIR:-$ROOT/target}/debug"
 mkdir -p "$LOCAL_DIR"
 
-log() { printf '==> %s\n' "$*" >&2; }
+# Each line says how long the script has been running ([m:ss]); `step` also says how long the step
+# it closes took (since the previous `step`, or the start).
+LOG_T0="$(date +%s)"
+STEP_T="$LOG_T0"
+log() {
+  local s=$(($(date +%s) - LOG_T0))
+  printf '==> [%d:%02d] %s\n' $((s / 60)) $((s % 60)) "$*" >&2
+}
+step() {
+  local now
+  now="$(date +%s)"
+  log "$* ($((now - STEP_T)) s)"
+  STEP_T="$now"
+}
 
 # Servers this script started (ensure_sqs, ensure_pgbouncer): `name:pid` or `name:pidfile`.
 # stop_started_services stops them; servers that were already running are left alone.

@@ -26,6 +26,7 @@ ensure_venv
 sqs_was_running=0
 curl -sS -o /dev/null "http://127.0.0.1:4566/" 2>/dev/null && sqs_was_running=1
 ensure_sqs 4566
+step "database and queue server ready"
 
 SANDBOX_PORT="${SANDBOX_PORT:-8089}"
 SANDBOX="http://127.0.0.1:$SANDBOX_PORT"
@@ -53,6 +54,7 @@ log "building the market command and the sandbox (the first build takes several 
 # grep --line-buffered: a block-buffered pipe would hold the progress lines back until the end.
 cargo build --locked -p market-cli -p sandbox-market 2>&1 | grep --line-buffered -E '^\s*(Compiling|Finished|error|warning)' |
   awk '/Compiling/ { n++; if (n % 25 == 0) printf "==>   %d crates compiled\n", n > "/dev/stderr"; next } { print > "/dev/stderr" }'
+step "built"
 BIN="$BIN_DIR"
 "$BIN/market" migrate
 # A representative subset keeps the first run quick; LOCAL_PRODUCTS=all syncs the whole catalogue.
@@ -62,6 +64,7 @@ if [ "$LOCAL_PRODUCTS" = all ]; then
 else
   "$BIN/market" seed --catalog "${CATALOG_CSV:-$ROOT/../shared/data/catalog.csv}" --limit "$LOCAL_PRODUCTS"
 fi
+step "migrated and seeded"
 
 pids=()
 cleanup() {
@@ -91,6 +94,7 @@ log "queue: $SYNC_QUEUE_URL"
 log "tick planned $(grep -m1 '"planned"' "$LOCAL_DIR/tick.json" | tr -dc 0-9) jobs (summary: $LOCAL_DIR/tick.json)"
 log "syncing: the local event source feeds the queue to the worker until it is empty"
 RUST_LOG="${RUST_LOG:-warn}" WORKER_CONCURRENCY="${WORKER_CONCURRENCY:-8}" "$BIN/market" run-queue --idle-secs 3
+step "prices synced"
 # A demo seller with three pairs, so the inventory has something to show (created before the
 # sales tick: owned products are hot, so theirs are walked first).
 DEMO_TOKEN="$("$BIN/market" demo-user)"
@@ -100,6 +104,7 @@ echo "$DEMO_TOKEN" >"$LOCAL_DIR/demo-token"
 SALES_DAILY_CALLS="${LOCAL_SALES_CALLS:-2000}" "$BIN/market" orchestrate --mode tick >"$LOCAL_DIR/tick-sales.json"
 log "sales tick planned $(grep -m1 '"planned"' "$LOCAL_DIR/tick-sales.json" | tr -dc 0-9) jobs (up to ${LOCAL_SALES_CALLS:-2000} recent_sales calls)"
 RUST_LOG="${RUST_LOG:-warn}" WORKER_CONCURRENCY="${WORKER_CONCURRENCY:-8}" "$BIN/market" run-queue --idle-secs 3
+step "sales synced"
 # Search reads the summary view, which the daily run refreshes: refresh it now the prices exist.
 psql -X -q -d "$DATABASE_URL" -c "REFRESH MATERIALIZED VIEW market.product_market_summary"
 
