@@ -29,6 +29,11 @@ impl Marketplace {
         Self::ALL.into_iter().find(|m| m.id() == id)
     }
 
+    /// Every marketplace's database id, for queries that take them as an `int2[]` parameter.
+    pub fn all_ids() -> Vec<i16> {
+        Self::ALL.into_iter().map(Self::id).collect()
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Marketplace::StockX => "stockx",

@@ -121,7 +121,7 @@ async fn exchange(
         .copied()
         .filter(|v| read.product_of(*v).and_then(|p| synced.get(&p)) == Some(&true))
         .collect();
-    let marketplaces: Vec<i16> = Marketplace::ALL.iter().map(|m| m.id()).collect();
+    let marketplaces = Marketplace::all_ids();
     let quote_params: [(&(dyn ToSql + Sync), Type); 4] = [
         (&priced, Type::INT4_ARRAY),
         (&with_sales, Type::INT4_ARRAY),

@@ -67,7 +67,7 @@ pub async fn handle(
     let client = state.client().await?;
     state.count_round_trip();
     let (system, value) = history::split_size(size);
-    let marketplaces: Vec<i16> = Marketplace::ALL.iter().map(|m| m.id()).collect();
+    let marketplaces = Marketplace::all_ids();
     let rows = query_bounded(
         &client,
         &SQL,
