@@ -117,6 +117,12 @@ psql -X -q -d "$DATABASE_URL" -c "
          (SELECT count(*) FROM market.sales) AS sales,
          (SELECT count(*) FILTER (WHERE status = 'succeeded') FROM market.sync_jobs) AS jobs_ok,
          (SELECT count(*) FILTER (WHERE status IN ('failed', 'dead')) FROM market.sync_jobs) AS jobs_failed"
+# The failures by kind: not_found and unmappable are expected data outcomes (a style one
+# marketplace does not list); anything else is worth a look in the jobs' error_message.
+psql -X -q -d "$DATABASE_URL" -c "
+  SELECT kind, coalesce(error_kind, status) AS failure, count(*) AS jobs
+  FROM market.sync_jobs WHERE status IN ('failed', 'dead')
+  GROUP BY 1, 2 ORDER BY 3 DESC"
 
 log "ready in $(( ($(date +%s) - started_at + 30) / 60 )) min; serving the APIs (Ctrl-C to stop):"
 log "  market-api:    http://127.0.0.1:8080/v1/products?q=jordan  and  /v1/products/FZ5000"
