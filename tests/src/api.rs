@@ -592,6 +592,25 @@ pub fn inventory_state(
     )
 }
 
+/// market-api as the tests run it: CORS for `https://app.example.com`, default fees.
+pub fn market_state(pool: shared::core::db::DbPool) -> market_api::State {
+    market_api::State::new(
+        pool,
+        shared::api::Cors::new("https://app.example.com"),
+        shared::valuation::fees::FeeSchedule::default(),
+    )
+}
+
+/// `GET {path}?{query}` on market-api, with `headers`.
+pub async fn market_get(
+    s: &market_api::State,
+    path: &str,
+    query: &str,
+    headers: &[(&str, &str)],
+) -> Resp {
+    Resp::from_lambda(market_api::handle(s, get(path, query, headers)).await)
+}
+
 /// `GET /v1/inventory?{query}` as `user` (a valid test token).
 pub async fn inventory_as(s: &inventory_api::State, user: Uuid, query: &str) -> Resp {
     let auth = bearer(user);

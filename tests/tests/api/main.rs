@@ -9,6 +9,7 @@ mod inventory_pages;
 mod inventory_values;
 mod me;
 mod page;
+mod page_http;
 mod regions;
 mod request_fuzz;
 mod sales;

@@ -2,11 +2,9 @@
 //! `region_not_synced` (while in a synced market an unpriced size says `no_asks_in_size`), so an
 //! empty answer is never mistaken for a fresh one.
 
-use e2e_tests::api::{self, get, seed_market, Resp};
+use e2e_tests::api::{self, seed_market};
 use e2e_tests::db::TestDb;
 use serde_json::Value;
-use shared::api::Cors;
-use shared::valuation::fees::FeeSchedule;
 use tokio_postgres::Client;
 use uuid::Uuid;
 
@@ -70,21 +68,17 @@ async fn a_page_in_a_market_the_product_is_not_synced_in_is_stale_and_says_why()
     // StockX answered in the US and the UK, Alias in the US only.
     observed(&c, fx.jordan, &[1, 2], &["US"]).await;
     observed(&c, fx.jordan, &[1], &["UK"]).await;
-    let s = market_api::State::new(
-        db.pool(),
-        Cors::new("https://app.example.com"),
-        FeeSchedule::default(),
-    );
+    let s = api::market_state(db.pool());
     let page = |market: &'static str| {
         let s = &s;
         async move {
-            let r = Resp::from_lambda(
-                market_api::handle(
-                    s,
-                    get("/v1/products/DZ5485-612", &format!("market={market}"), &[]),
-                )
-                .await,
-            );
+            let r = api::market_get(
+                s,
+                "/v1/products/DZ5485-612",
+                &format!("market={market}"),
+                &[],
+            )
+            .await;
             assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
             r.json()["freshness"].clone()
         }
