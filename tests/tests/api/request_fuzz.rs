@@ -11,9 +11,6 @@ use e2e_tests::api::{self, function_url_event, request_from_event, seed_market, 
 use e2e_tests::db::TestDb;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
-use shared::api::jwt::JwtVerifier;
-use shared::api::Cors;
-use shared::valuation::fees::FeeSchedule;
 use uuid::Uuid;
 
 const ORIGIN: &str = "https://app.example.com";
@@ -298,16 +295,8 @@ fn handlers_answer_arbitrary_requests_without_5xx_or_panics() {
                 .insert(&c)
                 .await;
         }
-        let market = market_api::State::new(db.pool(), Cors::new(ORIGIN), FeeSchedule::default());
-        let verifier =
-            JwtVerifier::new(Some(api::JWT_SECRET.as_bytes()), None, 30).expect("verifier");
-        let inventory = inventory_api::State::new(
-            db.pool(),
-            Cors::new(ORIGIN),
-            FeeSchedule::default(),
-            verifier,
-            None,
-        );
+        let market = api::market_state(db.pool());
+        let inventory = api::inventory_state(db.pool(), None);
         (db, market, inventory)
     });
     let valid = api::hs256(&api::claims(user, 3600), api::JWT_SECRET);

@@ -199,7 +199,6 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
             purchase_currency,
             purchase_price_minor,
             purchase_source: it.purchase_source.clone(),
-            // A price with no currency is read in the seller's currency: say so.
             cost_currency_assumed: it.purchase_price.is_some() && purchase_currency.is_none(),
             cost_minor,
             marketplaces: Vec::new(),
