@@ -70,7 +70,7 @@ pub const NEW_BALANCE_MEN: &[Row] = &[
 /// ASICS men's chart (asics.com "Size Chart", men's footwear: US, UK, EU, CM). Not found in the
 /// search corpus; ASICS' widely published values. No women's offset: ASICS' women's chart does not
 /// line up with the men's on both UK and EU, so a women's size on an ASICS product matches a
-/// women's run only.
+/// women's run only; no copy of ASICS' women's or grade-school chart was found to cite either.
 pub const ASICS_MEN: &[Row] = &[
     ("6", "5", "39", "24.5"),
     ("6.5", "5.5", "39.5", "25"),
@@ -95,6 +95,13 @@ pub const ASICS_MEN: &[Row] = &[
 /// tongue), as transcribed at dresscodeclothing.com "Converse Size Conversion Guide – From UK,
 /// EUR, CM, USA" (https://www.dresscodeclothing.com/blog/?tag=chuck-taylor): UK = US men's,
 /// US women's = US men's + 2.
+///
+/// Youth: the Chuck Taylor size categories are crib 1–4, infant/toddler 2–10, youth 10.5–3 and
+/// unisex 3–15, and kids' shoes "go up to a 6.5, which is in the unisex category", so "a youth
+/// 6.5 = lady 8.5" (= men's 6.5, two under the women's size like "Men's 8 = Lady's 10"): a
+/// grade-school size is the unisex row with the same number. Source: "Converse Fit Guide"
+/// (converse-shoe-store.blogspot.com, 2011-03-20,
+/// http://converse-shoe-store.blogspot.com/2011/03/converse-fit-guide.html).
 pub const CONVERSE_MEN: &[Row] = &[
     ("3", "3", "35", "22"),
     ("3.5", "3.5", "36", "22.5"),

@@ -71,8 +71,8 @@ impl Brand {
             Brand::Converse => (
                 data::CONVERSE_MEN,
                 Some("2"),
-                false,
-                "Converse Chuck Taylor box labels, via dresscodeclothing.com",
+                true,
+                "Converse Chuck Taylor box labels, via dresscodeclothing.com; kids' sizes from 3 are unisex sizes, via converse-shoe-store.blogspot.com \"Converse Fit Guide\"",
             ),
             Brand::Vans => (data::VANS_MEN, Some("1.5"), false, "vans.com Size Chart"),
         };
@@ -108,7 +108,9 @@ pub struct Chart {
     pub men: &'static [Row],
     /// US women's = US men's + this; `None` when the brand publishes no such rule.
     pub women_offset: Option<Decimal>,
-    /// Grade-school sizes 3.5Y–7Y equal US men's with the same number (Nike's youth chart).
+    /// Grade-school sizes 3.5Y–7Y equal US men's with the same number: Nike's youth chart, and
+    /// Converse's, whose kids' sizes from 3 up are its unisex sizes. `false` where we cite no
+    /// youth chart (adidas, New Balance, ASICS, Vans): a youth size there converts to nothing.
     pub youth_as_men: bool,
     /// Where the chart's values come from.
     pub source: &'static str,

@@ -104,6 +104,39 @@ fn asics_converse_and_vans() {
 }
 
 #[test]
+fn converse_youth_sizes_are_unisex_sizes() {
+    // converse-shoe-store.blogspot.com "Converse Fit Guide": unisex sizes run 3–15, kids' shoes
+    // "go up to a 6.5, which is in the unisex category", "a youth 6.5 = lady 8.5" and
+    // "Men's 8 = Lady's 10".
+    assert_eq!(us(Brand::Converse, SizeSystem::UsY, "6.5"), one("6.5"));
+    assert_eq!(us(Brand::Converse, SizeSystem::UsW, "8.5"), one("6.5"));
+    assert_eq!(us(Brand::Converse, SizeSystem::UsW, "10"), one("8"));
+    // The smallest grade-school size is the unisex 3.5 (UK 3.5, EU 36 on the box-label chart).
+    assert_eq!(us(Brand::Converse, SizeSystem::UsY, "3.5"), one("3.5"));
+    assert_eq!(us(Brand::Converse, SizeSystem::Uk, "3.5"), one("3.5"));
+    // Youth 10.5–3 is the little-kids category, and toddler sizes are not youth sizes.
+    assert_eq!(us(Brand::Converse, SizeSystem::UsY, "1"), ChartLookup::None);
+    assert_eq!(us(Brand::Converse, SizeSystem::UsC, "6"), ChartLookup::None);
+}
+
+#[test]
+fn youth_sizes_without_a_cited_chart_stay_unconverted() {
+    // No published youth chart was found for these brands (and none for ASICS' women's sizes):
+    // their grade-school and women's sizes convert to nothing rather than to a guess.
+    for brand in [Brand::Adidas, Brand::NewBalance, Brand::Asics, Brand::Vans] {
+        assert!(!brand.chart().youth_as_men, "{brand:?}");
+        assert_eq!(
+            us(brand, SizeSystem::UsY, "5"),
+            ChartLookup::None,
+            "{brand:?}"
+        );
+    }
+    assert_eq!(us(Brand::Asics, SizeSystem::UsW, "8"), ChartLookup::None);
+    assert!(Brand::Converse.chart().youth_as_men);
+    assert!(Brand::Nike.chart().youth_as_men);
+}
+
+#[test]
 fn only_nike_uk_6_is_printed_twice() {
     // Every other UK and EU size names one US size in its brand's chart.
     for brand in [
