@@ -29,9 +29,14 @@ impl Marketplace {
         Self::ALL.into_iter().find(|m| m.id() == id)
     }
 
-    /// Every marketplace's database id, for queries that take them as an `int2[]` parameter.
-    pub fn all_ids() -> Vec<i16> {
-        Self::ALL.into_iter().map(Self::id).collect()
+    /// The database ids of the marketplaces that report sales (`no_sales_reason` is `None`): the
+    /// sales reads look only there, instead of one empty index probe per size on the others.
+    pub fn with_sales_ids() -> Vec<i16> {
+        Self::ALL
+            .into_iter()
+            .filter(|m| m.no_sales_reason().is_none())
+            .map(Self::id)
+            .collect()
     }
 
     pub fn code(self) -> &'static str {
@@ -335,6 +340,13 @@ pub fn percent(part: i64, whole: i64, dp: u32) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_alias_reports_sales() {
+        // The provider notes: StockX's public API has no sales volume (you only see your own
+        // orders); Alias derives it from `recent_sales`.
+        assert_eq!(Marketplace::with_sales_ids(), [Marketplace::Alias.id()]);
+    }
 
     #[test]
     fn currency_choices_list_every_currency() {

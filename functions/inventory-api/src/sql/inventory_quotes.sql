@@ -1,6 +1,6 @@
 -- The second of the inventory's two reads: the latest quotes ($1, the sizes the pairs matched) and
 -- sales ($2, those of them whose product's sales were fetched) in the requested market ($3), per
--- marketplace ($4). Every lookup is by primary key, so the cost follows the pairs, not the
+-- marketplace that reports sales ($4). Every lookup is by primary key, so the cost follows the pairs, not the
 -- products' whole size runs. Prices come back as one binary array per column (see
 -- inventory_read.sql).
 WITH lp AS (

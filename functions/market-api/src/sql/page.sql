@@ -53,7 +53,7 @@ p AS (
 ), size_sales AS (
   -- Each size's last sale in this region: the newest daily aggregate row keeps its time and price.
   -- One backward step on the primary key (variant, marketplace, region, day) per size and
-  -- marketplace ($9), not a sort of every size's 90 days.
+  -- marketplace that reports sales ($9), not a sort of every size's 90 days.
   SELECT d.variant_id, d.marketplace_id, d.currency, d.last_minor AS amount_minor,
          d.last_at AS purchased_at
   FROM sv CROSS JOIN unnest($9::int2[]) AS m(marketplace_id)

@@ -121,12 +121,12 @@ async fn exchange(
         .copied()
         .filter(|v| read.product_of(*v).and_then(|p| synced.get(&p)) == Some(&true))
         .collect();
-    let marketplaces = Marketplace::all_ids();
+    let sales_marketplaces = Marketplace::with_sales_ids();
     let quote_params: [(&(dyn ToSql + Sync), Type); 4] = [
         (&priced, Type::INT4_ARRAY),
         (&with_sales, Type::INT4_ARRAY),
         (&read.market, Type::TEXT),
-        (&marketplaces, Type::INT2_ARRAY),
+        (&sales_marketplaces, Type::INT2_ARRAY),
     ];
     let od = &state.on_demand;
     let enqueue_params: [(&(dyn ToSql + Sync), Type); 5] = [

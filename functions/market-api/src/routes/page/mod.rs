@@ -67,7 +67,7 @@ pub async fn handle(
     let client = state.client().await?;
     state.count_round_trip();
     let (system, value) = history::split_size(size);
-    let marketplaces = Marketplace::all_ids();
+    let sales_marketplaces = Marketplace::with_sales_ids();
     let rows = query_bounded(
         &client,
         &SQL,
@@ -80,7 +80,7 @@ pub async fn handle(
             (&value, Type::NUMERIC),
             (&HISTORY_DAYS, Type::INT4),
             (&counts_as_view, Type::BOOL),
-            (&marketplaces, Type::INT2_ARRAY),
+            (&sales_marketplaces, Type::INT2_ARRAY),
         ],
         state.limits,
     )
