@@ -19,6 +19,7 @@ use shared::core::db::{DbPool, DbSettings, PooledClient, QueryLimits};
 use shared::core::tier::Cadences;
 use shared::valuation::fees::FeeSchedule;
 
+pub use routes::inventory::SizeRuns;
 pub use shared::api::ApiError;
 
 /// Everything a request needs, built once per Lambda instance.
@@ -43,6 +44,8 @@ pub struct State {
     pub db_budget_mb: u64,
     /// Database round trips made so far (for the benchmark and tests).
     pub round_trips: AtomicU64,
+    /// The products' size runs read so far, re-read only when a product's run changes.
+    pub size_runs: SizeRuns,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -134,6 +137,7 @@ impl State {
             operators: Vec::new(),
             db_budget_mb: DEFAULT_DB_BUDGET_MB,
             round_trips: AtomicU64::new(0),
+            size_runs: SizeRuns::default(),
         }
     }
 

@@ -94,3 +94,96 @@ async fn uk_and_eu_sizes_convert_on_the_brands_chart_and_ambiguity_is_reported()
         "a bare 8 on a women's product is W 8 = M 6.5: {w}"
     );
 }
+
+/// The instance keeps the size runs it has read (`inventory_api::SizeRuns`): a product whose
+/// sizes a marketplace maps after a first request is matched on the new run by the next request
+/// of the same instance, and a re-mapping that changes nothing leaves the run's version alone.
+/// Expected values: StockX's captured `variants.json` (its size chart: US M 10 = UK 9).
+#[tokio::test]
+async fn a_run_mapped_between_two_requests_is_read_again_by_the_same_instance() {
+    let db = TestDb::new().await;
+    let c = db.client().await;
+    seed_market(&c).await;
+    let product = api::product(&c, "HQ0000-001", "Jordan", "Air Jordan 1 High", "warm").await;
+    let user = Uuid::new_v4();
+    let pair = api::Item::new(user, "HQ0000-001", "9")
+        .unit("UK")
+        .insert(&c)
+        .await;
+    let s = api::inventory_state(db.pool(), None);
+    let request = || async {
+        let r = Resp::from_lambda(
+            inventory_api::handle(
+                &s,
+                get(
+                    "/v1/inventory",
+                    "",
+                    &[("authorization", &api::bearer(user))],
+                ),
+            )
+            .await,
+        );
+        assert_eq!(r.status, 200);
+        r.json()
+    };
+    let version = || async {
+        let v: i64 = c
+            .query_one(
+                "SELECT sizes_version FROM market.products WHERE id = $1",
+                &[&product],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        v
+    };
+
+    let before = request().await;
+    assert_eq!(item(&before, pair)["reason"], "size_not_in_run");
+    assert!(!s.size_runs.is_empty(), "the read runs are held");
+
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/stockx/variants.json");
+    let variants =
+        shared::marketplaces::stockx::normalize::stockx_variants(&std::fs::read(path).unwrap())
+            .unwrap();
+    let mapped = chrono::Utc::now();
+    shared::sync::store::write_variants(
+        &c,
+        product,
+        shared::core::domain::Marketplace::StockX,
+        &variants,
+        mapped,
+    )
+    .await
+    .unwrap();
+    let mapped_version = version().await;
+    assert!(mapped_version > 0, "mapping the sizes bumps the version");
+
+    let after = request().await;
+    let it = item(&after, pair);
+    assert_eq!(
+        (
+            it["size"]["us_size"].as_str(),
+            it["size"]["conversion"].as_str()
+        ),
+        (Some("10"), Some("size_chart")),
+        "UK 9 is US M 10 on StockX's chart: {it}"
+    );
+    // Matched to a size of the run; only the prices are still to come.
+    assert_eq!(it["reason"], "not_yet_mapped");
+
+    // The sync maps again with the same chart: nothing changed, so the held run stays valid.
+    shared::sync::store::write_variants(
+        &c,
+        product,
+        shared::core::domain::Marketplace::StockX,
+        &variants,
+        mapped,
+    )
+    .await
+    .unwrap();
+    assert_eq!(version().await, mapped_version);
+    let again = request().await;
+    assert_eq!(item(&again, pair)["size"], it["size"]);
+}

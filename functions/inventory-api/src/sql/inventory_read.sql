@@ -3,9 +3,11 @@
 -- the handler matches the pairs' sizes on (`match_size`, the one place for the size rules) before
 -- `inventory_quotes.sql` reads prices and sales for the matched sizes only.
 --
--- The size run (every size of every owned product: ~10,000 rows for 1,000 pairs) comes back as
--- typed arrays in PostgreSQL's binary format, one array per column, instead of JSON objects that
--- PostgreSQL would have to print and the handler to parse.
+-- The size runs (every size of every owned product: ~10,000 rows for 1,000 pairs) are held in
+-- memory by the API between requests (`runs.rs`): $4/$5 are the product ids and run versions it
+-- holds, and only the runs of the other products, or of those whose `sizes_version` moved, are
+-- read. They come back as typed arrays in PostgreSQL's binary format, one array per column,
+-- instead of JSON objects that PostgreSQL would have to print and the handler to parse.
 mkt AS (
   -- The requested market ($3), else the seller's region; the handler checks it resolved the same.
   SELECT coalesce($3::text, (SELECT upper(region) FROM prof LIMIT 1), 'US') AS region
@@ -21,7 +23,7 @@ mkt AS (
   WHERE i.user_id = $1 AND i.status = ANY($2)
 ), prods AS (
   SELECT DISTINCT ON (p.style_key) p.id, p.style_key, p.style_code, p.name, p.brand, p.colorway,
-         p.image_url, p.tier, p.gender,
+         p.image_url, p.tier, p.gender, p.sizes_version,
          (SELECT s.synced_at FROM market.sales_sync s WHERE s.product_id = p.id) AS sales_synced_at
   FROM market.products p
   WHERE p.style_key IN (SELECT key FROM items)
@@ -33,7 +35,11 @@ mkt AS (
   SELECT v.id, v.product_id, v.size_system, (v.size_value * 100)::int4 AS value,
          (v.us_m * 100)::int4 AS us_m, (v.us_w * 100)::int4 AS us_w, (v.uk * 100)::int4 AS uk,
          (v.eu * 100)::int4 AS eu, v.source = 'standard_run' AS standard
-  FROM market.size_variants v WHERE v.product_id IN (SELECT id FROM prods)
+  FROM market.size_variants v
+  WHERE v.product_id IN (
+    SELECT p.id FROM prods p
+    WHERE NOT EXISTS (SELECT 1 FROM unnest($4::int4[], $5::int8[]) AS h(product_id, version)
+                      WHERE h.product_id = p.id AND h.version = p.sizes_version))
 ), obs AS (
   -- latest_prices rows are rewritten only when a value changes; the time the marketplace last
   -- confirmed them is the product's observation time (the handler takes the later of the two:

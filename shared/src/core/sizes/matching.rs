@@ -60,7 +60,7 @@ fn us_label_of(v: &RunSize, sys: SizeSystem, val: Decimal) -> Option<String> {
 pub fn match_size(
     size: &str,
     unit: &str,
-    variants: &[&RunSize],
+    variants: &[RunSize],
     product: &ProductSizing<'_>,
 ) -> Option<SizeMatch> {
     let (mut system, value) = parse_inventory_size(size, unit).ok()?;
@@ -75,7 +75,7 @@ pub fn match_size(
     let chart = brand.chart();
     let parsed: Vec<(&RunSize, SizeSystem, Decimal)> = variants
         .iter()
-        .filter_map(|v| Some((*v, v.system?, v.value?)))
+        .filter_map(|v| Some((v, v.system?, v.value?)))
         .collect();
     let base = SizeMatch {
         system,
@@ -242,29 +242,28 @@ mod tests {
                 "standard_run",
             ),
         ];
-        let refs: Vec<&RunSize> = run.iter().collect();
-        let m = match_size("10", "US", &refs, &ANY).unwrap();
+        let m = match_size("10", "US", &run, &ANY).unwrap();
         assert_eq!(
             (m.variant_id, m.conversion, m.us_label.as_deref()),
             (Some(1), Some("same_system"), Some("10"))
         );
-        let m = match_size("9", "UK", &refs, &ANY).unwrap();
+        let m = match_size("9", "UK", &run, &ANY).unwrap();
         assert_eq!(
             (m.variant_id, m.conversion, m.us_label.as_deref()),
             (Some(1), Some("size_chart"), Some("10"))
         );
-        let m = match_size("42.5", "EU", &refs, &ANY).unwrap();
+        let m = match_size("42.5", "EU", &run, &ANY).unwrap();
         assert_eq!(
             (m.variant_id, m.conversion),
             (Some(2), Some("standard_chart"))
         );
         // No chart entry for EU 44.5 in the run: the table maps it to US 10.5, not in the run.
-        let m = match_size("44.5", "EU", &refs, &ANY).unwrap();
+        let m = match_size("44.5", "EU", &run, &ANY).unwrap();
         assert_eq!(
             (m.variant_id, m.us_label.as_deref(), m.conversion),
             (None, Some("10.5"), Some("table"))
         );
-        assert!(match_size("ten", "US", &refs, &ANY).is_none());
+        assert!(match_size("ten", "US", &run, &ANY).is_none());
     }
 
     /// Our standard run for `gender`, as `standard_sizes` stores it.
@@ -292,12 +291,11 @@ mod tests {
         brand: &str,
         gender: &str,
     ) -> (Option<String>, Option<&'static str>, Vec<String>, bool) {
-        let refs: Vec<&RunSize> = run.iter().collect();
         let p = ProductSizing {
             brand,
             gender: Some(gender),
         };
-        let m = match_size(size, unit, &refs, &p).unwrap();
+        let m = match_size(size, unit, run, &p).unwrap();
         (
             m.us_label,
             m.conversion,

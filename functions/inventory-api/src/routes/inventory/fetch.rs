@@ -3,7 +3,8 @@
 //! 1. `BEGIN`, the switch to the `authenticated` role with the verified claims
 //!    (`set_config(.., true)`, so the read through the `market.inventory` view, security_invoker, is
 //!    filtered by row-level security as well as by our own `user_id` predicate), and the first read
-//!    (`sql/inventory_read.sql`): items, fee profile, products, their size runs, FX.
+//!    (`sql/inventory_read.sql`): items, fee profile, products, the size runs not held in memory
+//!    (`runs.rs`), FX.
 //! 2. The pairs' sizes are matched here (`match_size`), then the matched sizes' prices and sales
 //!    (`sql/inventory_quotes.sql`), the switch back to the owner role, the on-demand enqueue
 //!    (`sql/inventory_enqueue.sql`) and `COMMIT`.
@@ -15,8 +16,9 @@
 use postgres_types::Json;
 use shared::core::db::Type;
 use shared::core::domain::Marketplace;
-use shared::core::sizes::matching::{match_size, ProductSizing, SizeMatch};
+use shared::core::sizes::matching::{match_size, ProductSizing, RunSize, SizeMatch};
 use std::collections::HashMap;
+use std::sync::Arc;
 use tokio_postgres::types::ToSql;
 
 use super::read::{QuotesRow, ReadRow};
@@ -84,10 +86,13 @@ async fn exchange(
         (&lock_timeout, Type::TEXT),
     ];
     let statuses = req.statuses.to_vec();
-    let read_params: [(&(dyn ToSql + Sync), Type); 3] = [
+    let held = state.size_runs.held();
+    let read_params: [(&(dyn ToSql + Sync), Type); 5] = [
         (&req.user.user_id, Type::UUID),
         (&statuses, Type::TEXT_ARRAY),
         (&req.market, Type::TEXT),
+        (&held.ids, Type::INT4_ARRAY),
+        (&held.versions, Type::INT8_ARRAY),
     ];
     // Pipelined: every message is written before any reply is awaited.
     state.count_round_trip();
@@ -96,12 +101,19 @@ async fn exchange(
         client.query_typed(AS_USER_SQL, &as_user),
         client.query_typed(&READ_SQL, &read_params),
     )?;
-    let read = ReadRow::from_row(
+    let mut read = ReadRow::from_row(
         read_rows
             .first()
             .ok_or_else(|| ApiError::Decode("no inventory row".into()))?,
     )?;
-    let matches = match_sizes(&read);
+    let runs = super::runs::resolve(
+        &state.size_runs,
+        held,
+        read.products.iter().map(|p| (p.id, p.sizes_version)),
+        std::mem::take(&mut read.read_runs),
+    );
+    read.attach_runs(&runs);
+    let matches = match_sizes(&read, &runs);
 
     // The matched sizes, and those of them whose product's sales were fetched.
     let synced: HashMap<i32, bool> = read
@@ -162,16 +174,12 @@ async fn exchange(
 
 /// Each item's size matched on its product's run (`None`: the size does not parse). An item with
 /// no product is matched on an empty run: its size is still read and converted for display.
-fn match_sizes(read: &ReadRow) -> Vec<Option<SizeMatch>> {
+fn match_sizes(read: &ReadRow, runs: &HashMap<i32, Arc<[RunSize]>>) -> Vec<Option<SizeMatch>> {
     let products: HashMap<&str, _> = read
         .products
         .iter()
         .map(|p| (p.style_key.as_str(), p))
         .collect();
-    let mut runs: HashMap<i32, Vec<_>> = HashMap::new();
-    for (product_id, v) in &read.variants {
-        runs.entry(*product_id).or_default().push(v);
-    }
     read.items
         .iter()
         .map(|it| {
@@ -182,7 +190,7 @@ fn match_sizes(read: &ReadRow) -> Vec<Option<SizeMatch>> {
             };
             let run = product
                 .and_then(|p| runs.get(&p.id))
-                .map(Vec::as_slice)
+                .map(|r| &r[..])
                 .unwrap_or(&[]);
             match_size(&it.size, &it.size_unit, run, &sizing)
         })

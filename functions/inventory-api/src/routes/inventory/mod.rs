@@ -12,6 +12,7 @@ mod out;
 mod page;
 mod read;
 mod rows;
+mod runs;
 mod sales;
 mod value;
 
@@ -28,6 +29,7 @@ use crate::queue;
 use crate::{ApiError, State};
 
 use self::read::PriceRow;
+pub use self::runs::SizeRuns;
 
 use self::out::*;
 use self::rows::*;

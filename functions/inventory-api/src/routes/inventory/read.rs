@@ -37,14 +37,15 @@ pub(super) struct ReadRow {
     pub(super) market: String,
     pub(super) items: Vec<ItemRow>,
     pub(super) products: Vec<ProductRow>,
-    /// Every size of every owned product, with its product id.
-    pub(super) variants: Vec<(i32, RunSize)>,
+    /// The sizes of the owned products whose runs were read (those not held in memory or whose
+    /// version moved), with their product id; `attach_runs` takes them.
+    pub(super) read_runs: Vec<(i32, RunSize)>,
     pub(super) fx: Vec<FxRow>,
     /// When each product was last observed on each marketplace in the requested market.
     observed: HashMap<(i32, i16), DateTime<Utc>>,
     /// Products observed in another market.
     observed_elsewhere: Vec<i32>,
-    /// Each size's product (from `variants`).
+    /// Each size's product (from the runs, `attach_runs`).
     product_of: HashMap<i32, i32>,
 }
 
@@ -61,18 +62,25 @@ impl ReadRow {
         let Json(products) = row.try_get("products")?;
         let Json(fx) = row.try_get("fx")?;
         let profile: Option<Json<ProfileRow>> = row.try_get("profile")?;
-        let variants = variants(row)?;
         Ok(ReadRow {
             profile: profile.map(|Json(p)| p),
             market: row.try_get("market")?,
             items,
             products,
-            product_of: variants.iter().map(|(p, v)| (v.id, *p)).collect(),
-            variants,
+            product_of: HashMap::new(),
+            read_runs: variants(row)?,
             fx,
             observed: observations(row)?,
             observed_elsewhere: row.try_get("elsewhere")?,
         })
+    }
+
+    /// Records which product each size of `runs` (every owned product's run) belongs to.
+    pub(super) fn attach_runs(&mut self, runs: &HashMap<i32, std::sync::Arc<[RunSize]>>) {
+        self.product_of = runs
+            .iter()
+            .flat_map(|(p, run)| run.iter().map(move |s| (s.id, *p)))
+            .collect();
     }
 
     /// The product a size belongs to.

@@ -49,6 +49,8 @@ pub(super) struct ProductRow {
     /// The catalogue's gender (`men`, `women`, `unisex`, ...): a bare size on a women-only
     /// product is a women's size.
     pub(super) gender: Option<String>,
+    /// The version of the product's size run (see `runs.rs`).
+    pub(super) sizes_version: i64,
     /// When the product's sales were last fetched (never: null).
     pub(super) sales_synced_at: Option<DateTime<Utc>>,
 }
