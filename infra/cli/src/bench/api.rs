@@ -133,12 +133,17 @@ pub(crate) async fn measure(args: &BenchApiArgs, codes: &[String]) -> anyhow::Re
     let secret = std::env::var("SUPABASE_JWT_SECRET").unwrap_or_default();
     let tok = token(BENCH_USER, &secret)?;
     let mut rng = Rng(args.seed ^ 0x5EED);
+    let load_before = load_average();
     // Warm-up: pool connections, first-touch of the catalogue pages.
     for code in codes.iter().take(5) {
         let _ =
             market_api::handle(&market, request(&format!("/v1/products/{code}"), "", None)?).await;
     }
+    // The instance's first inventory request also reads every owned product's size run; later
+    // ones only runs whose version moved (`inventory_api::SizeRuns`), so it is reported apart.
+    let t = Instant::now();
     let _ = inventory_api::handle(&inventory, request("/v1/inventory", "", Some(&tok))?).await;
+    let first_inventory_ms = t.elapsed().as_secs_f64() * 1e3;
 
     let mut page = Samples::default();
     for _ in 0..args.page_requests {
@@ -200,6 +205,12 @@ pub(crate) async fn measure(args: &BenchApiArgs, codes: &[String]) -> anyhow::Re
         valued["items"], valued["items_valued"], valued["items_with_cost"]
     );
     println!();
+    println!(
+        "machine load (1/5/15 min): {load_before} before the requests, {} after; {} cores",
+        load_average(),
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    println!();
     print_table(&[
         ("market page `GET /v1/products/{style}`", &page),
         (
@@ -208,6 +219,11 @@ pub(crate) async fn measure(args: &BenchApiArgs, codes: &[String]) -> anyhow::Re
         ),
         ("inventory `GET /v1/inventory` (open items)", &inv),
     ]);
+    println!();
+    println!(
+        "inventory, the instance's first request (reads all {} products' size runs): {first_inventory_ms:.1} ms",
+        inventory.size_runs.len()
+    );
     Ok(())
 }
 
@@ -329,6 +345,33 @@ async fn storage_table(
     Ok(())
 }
 
+/// The benchmark's own token secret when none is configured (its tokens are minted here).
+fn ensure_jwt_secret() {
+    if std::env::var("SUPABASE_JWT_SECRET").is_err() {
+        std::env::set_var(
+            "SUPABASE_JWT_SECRET",
+            "bench-only-hs256-secret-0123456789abcdef",
+        );
+    }
+}
+
+async fn style_codes(c: &Client) -> anyhow::Result<Vec<String>> {
+    Ok(
+        q(c, "SELECT style_code FROM market.products ORDER BY id", &[])
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect(),
+    )
+}
+
+/// The machine's load averages (1, 5, 15 min), printed beside every timing.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
 pub(crate) fn command_line() -> String {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let profile = if cfg!(debug_assertions) {
@@ -348,6 +391,15 @@ pub async fn run(settings: &DbSettings, url: &str, args: BenchApiArgs) -> anyhow
     }
     if let Some(secs) = args.write_load {
         return write_load(settings, secs, &args).await;
+    }
+    if args.measure_only {
+        ensure_jwt_secret();
+        let c = settings.connect().await?;
+        let codes = style_codes(&c).await?;
+        println!("## API benchmark (requests only, on the existing database)");
+        println!();
+        println!("command: `{}`", command_line());
+        return measure(&args, &codes).await;
     }
     if args.setup_only {
         let r = setup(settings, &args).await?;
@@ -375,18 +427,8 @@ pub async fn run(settings: &DbSettings, url: &str, args: BenchApiArgs) -> anyhow
         let r = setup(&bench, &args).await?;
         // The handlers' own configuration path.
         std::env::set_var("DATABASE_URL", &bench_url);
-        if std::env::var("SUPABASE_JWT_SECRET").is_err() {
-            std::env::set_var("SUPABASE_JWT_SECRET", "bench-only-hs256-secret-0123456789abcdef");
-        }
-        let codes: Vec<String> = q(
-            &c,
-            "SELECT style_code FROM market.products ORDER BY id",
-            &[],
-        )
-        .await?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+        ensure_jwt_secret();
+        let codes = style_codes(&c).await?;
         println!("## API benchmark");
         println!();
         println!("command: `{}`", command_line());

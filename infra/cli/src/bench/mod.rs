@@ -60,6 +60,10 @@ pub struct BenchApiArgs {
     /// Keep the benchmark database instead of dropping it.
     #[arg(long)]
     pub keep_db: bool,
+    /// Only time the requests, against the DATABASE_URL database (one kept by --keep-db): the
+    /// same data measured again, e.g. before and after a change to the handlers.
+    #[arg(long)]
+    pub measure_only: bool,
     /// Run the sync write path against the DATABASE_URL database for SECS seconds.
     #[arg(long, value_name = "SECS")]
     pub write_load: Option<u64>,
