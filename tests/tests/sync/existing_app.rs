@@ -180,6 +180,22 @@ async fn uk_and_eu_sellers_are_priced_in_their_market_currency_and_fees() {
     let uk_item = pair(&c, uk, &uk_style.style_code, "9", "UK").await;
     let de_item = pair(&c, de, &de_style.style_code, "44", "EU").await;
 
+    // The UK pair is listed on two platforms (typed as users type them) and was on a third.
+    for (platform, price, currency, status) in [
+        ("StockX", "210.00", "GBP", "active"),
+        ("alias", "199.50", "gbp", "active"),
+        ("eBay", "180.00", "GBP", "ended"),
+    ] {
+        c.execute(
+            "INSERT INTO public.inventory_v4_listings
+               (item_id, user_id, platform, listed_price, listed_currency, status)
+             VALUES ($1, $2, $3, $4::text::numeric, $5, $6)",
+            &[&uk_item, &uk, &platform, &price, &currency, &status],
+        )
+        .await
+        .unwrap();
+    }
+
     let before = app_tables_digest(&c).await;
     sync_orchestrator::daily(&p.orchestrator).await.unwrap();
     let summary = p.tick().await;
@@ -219,6 +235,14 @@ async fn uk_and_eu_sellers_are_priced_in_their_market_currency_and_fees() {
     assert_eq!(item["id"], uk_item.to_string());
     assert_eq!(item["price_source"], "live", "{item}");
     assert_eq!(item["size"]["us_size"], "10");
+    assert_eq!(
+        item["listings"],
+        serde_json::json!([
+            {"platform": "alias", "price_minor": 19_950, "currency": "GBP"},
+            {"platform": "stockx", "price_minor": 21_000, "currency": "GBP"},
+        ]),
+        "the active listings, by platform"
+    );
     assert_eq!(
         market(item, "stockx")["ask_minor"],
         stockx_ask(&p, uk_style, "10", "GBP").await,

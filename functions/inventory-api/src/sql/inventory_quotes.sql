@@ -1,7 +1,7 @@
 -- The second of the inventory's two reads: the latest quotes ($1, the sizes the pairs matched) and
 -- sales ($2, those of them whose product's sales were fetched) in the requested market ($3), per
 -- marketplace that reports sales ($4). Every lookup is by primary key, so the cost follows the pairs, not the
--- products' whole size runs. Prices come back as one binary array per column (see
+-- products' whole size runs. Prices and sales come back as one binary array per column (see
 -- inventory_read.sql).
 WITH lp AS (
   SELECT l.variant_id, l.marketplace_id, l.currency, l.ask_minor, l.bid_minor, l.last_sale_minor,
@@ -34,8 +34,16 @@ WITH lp AS (
     WHERE s.variant_id = d.variant_id AND s.marketplace_id = d.marketplace_id AND s.region = d.region
       AND s.purchased_at > now() - interval '30 days') v
 )
-SELECT (SELECT coalesce(json_agg(size_sales), '[]') FROM size_sales) AS size_sales, p.*
-FROM (SELECT coalesce(array_agg(variant_id), '{}') AS p_variant,
+SELECT s.*, p.*
+FROM (SELECT coalesce(array_agg(variant_id), '{}') AS s_variant,
+             coalesce(array_agg(marketplace_id), '{}') AS s_marketplace,
+             coalesce(array_agg(currency), '{}') AS s_currency,
+             coalesce(array_agg(amount_minor::int8), '{}') AS s_amount,
+             coalesce(array_agg(purchased_at), '{}') AS s_purchased_at,
+             coalesce(array_agg(volume_72h), '{}') AS s_volume_72h,
+             coalesce(array_agg(volume_30d), '{}') AS s_volume_30d
+      FROM size_sales) s
+CROSS JOIN (SELECT coalesce(array_agg(variant_id), '{}') AS p_variant,
              coalesce(array_agg(marketplace_id), '{}') AS p_marketplace,
              coalesce(array_agg(currency), '{}') AS p_currency,
              coalesce(array_agg(ask_minor), '{}') AS p_ask,

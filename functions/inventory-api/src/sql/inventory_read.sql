@@ -6,21 +6,21 @@
 -- The size runs (every size of every owned product: ~10,000 rows for 1,000 pairs) are held in
 -- memory by the API between requests (`runs.rs`): $4/$5 are the product ids and run versions it
 -- holds, and only the runs of the other products, or of those whose `sizes_version` moved, are
--- read. They come back as typed arrays in PostgreSQL's binary format, one array per column,
--- instead of JSON objects that PostgreSQL would have to print and the handler to parse.
+-- read. They, the items and their listings come back as typed arrays in PostgreSQL's binary
+-- format, one array per column, instead of JSON objects that PostgreSQL would have to print and
+-- the handler to parse (the handler orders the items by their cursor).
 mkt AS (
   -- The requested market ($3), else the seller's region; the handler checks it resolved the same.
   SELECT coalesce($3::text, (SELECT upper(region) FROM prof LIMIT 1), 'US') AS region
 ), items AS (
   SELECT i.id, i.style_id, i.size, i.size_unit, i.purchase_price::text AS purchase_price,
          i.purchase_currency, i.purchase_date, i.purchase_source, i.condition, i.status, i.created_at,
-         regexp_replace(upper(i.style_id), '[^A-Z0-9]', '', 'g') AS key,
-         (SELECT coalesce(json_agg(json_build_object('platform', l.platform,
-                   'price', l.listed_price::text, 'currency', l.listed_currency)
-                   ORDER BY l.platform), '[]')
-          FROM market.listings l WHERE l.item_id = i.id AND l.user_id = $1) AS listings
+         regexp_replace(upper(i.style_id), '[^A-Z0-9]', '', 'g') AS key
   FROM market.inventory i
   WHERE i.user_id = $1 AND i.status = ANY($2)
+), listed AS (
+  SELECT l.item_id, l.platform, l.listed_price::text AS price, l.listed_currency AS currency
+  FROM market.listings l WHERE l.user_id = $1 AND l.item_id IN (SELECT id FROM items)
 ), prods AS (
   SELECT DISTINCT ON (p.style_key) p.id, p.style_key, p.style_code, p.name, p.brand, p.colorway,
          p.image_url, p.tier, p.gender, p.sizes_version,
@@ -53,11 +53,29 @@ mkt AS (
 )
 SELECT (SELECT row_to_json(prof) FROM prof) AS profile,
        (SELECT region FROM mkt) AS market,
-       (SELECT coalesce(json_agg(items ORDER BY created_at, id), '[]') FROM items) AS items,
        (SELECT coalesce(json_agg(prods), '[]') FROM prods) AS products,
        (SELECT coalesce(json_agg(fx), '[]') FROM fx) AS fx,
-       v.*, o.*
-FROM (SELECT coalesce(array_agg(id), '{}') AS v_id,
+       i.*, li.*, v.*, o.*
+FROM (SELECT coalesce(array_agg(id), '{}') AS i_id,
+             coalesce(array_agg(style_id), '{}') AS i_style_id,
+             coalesce(array_agg(size), '{}') AS i_size,
+             coalesce(array_agg(size_unit), '{}') AS i_size_unit,
+             coalesce(array_agg(purchase_price), '{}') AS i_purchase_price,
+             coalesce(array_agg(purchase_currency), '{}') AS i_purchase_currency,
+             coalesce(array_agg(purchase_date), '{}') AS i_purchase_date,
+             coalesce(array_agg(purchase_source), '{}') AS i_purchase_source,
+             coalesce(array_agg(condition), '{}') AS i_condition,
+             coalesce(array_agg(status), '{}') AS i_status,
+             coalesce(array_agg(created_at), '{}') AS i_created_at,
+             coalesce(array_agg(key), '{}') AS i_key
+      FROM items) i
+CROSS JOIN (
+      SELECT coalesce(array_agg(item_id), '{}') AS li_item,
+             coalesce(array_agg(platform), '{}') AS li_platform,
+             coalesce(array_agg(price), '{}') AS li_price,
+             coalesce(array_agg(currency), '{}') AS li_currency
+      FROM listed) li
+CROSS JOIN (SELECT coalesce(array_agg(id), '{}') AS v_id,
              coalesce(array_agg(product_id), '{}') AS v_product,
              coalesce(array_agg(size_system), '{}') AS v_system,
              coalesce(array_agg(value), '{}') AS v_value,

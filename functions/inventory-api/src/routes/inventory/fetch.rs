@@ -13,7 +13,6 @@
 //! ~60,000 price rows at three regions for 1,000 pairs) so that Rust could match sizes afterwards;
 //! reading only the ~1,000 matched sizes by primary key costs far less than the round trip it adds.
 
-use postgres_types::Json;
 use shared::core::db::Type;
 use shared::core::domain::Marketplace;
 use shared::core::sizes::matching::{match_size, ProductSizing, RunSize, SizeMatch};
@@ -160,10 +159,11 @@ async fn exchange(
             .first()
             .ok_or_else(|| ApiError::Decode("no quotes row".into()))?,
     )?;
-    let Json(enqueue): Json<EnqueueRow> = enqueue_rows
-        .first()
-        .ok_or_else(|| ApiError::Decode("no enqueue row".into()))?
-        .try_get(0)?;
+    let enqueue = super::read::enqueue(
+        enqueue_rows
+            .first()
+            .ok_or_else(|| ApiError::Decode("no enqueue row".into()))?,
+    )?;
     Ok(Fetched {
         read,
         matches,

@@ -1,19 +1,22 @@
-//! Decoding the inventory's two reads: `sql/inventory_read.sql` (items, products, their size runs)
-//! and `sql/inventory_quotes.sql` (prices and sales of the matched sizes). The small sets arrive as
-//! JSON, the size runs and prices as one binary array per column (thousands of rows for a large
-//! inventory: PostgreSQL's binary arrays cost neither side any text printing or parsing).
+//! Decoding the inventory's two round trips: `sql/inventory_read.sql` (items, products, their size
+//! runs), then `sql/inventory_quotes.sql` (prices and sales of the matched sizes) and
+//! `sql/inventory_enqueue.sql` (marketplace links, sync jobs). The small sets arrive as JSON; the
+//! items, size runs, prices and links as one binary array per column (hundreds to thousands of
+//! rows for a large inventory: PostgreSQL's binary arrays cost neither side any text printing or
+//! parsing).
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use postgres_types::Json;
 use rust_decimal::Decimal;
 use shared::core::sizes::matching::RunSize;
 use shared::valuation::fx::FxRow;
 use shared::valuation::seller::ProfileRow;
 use tokio_postgres::Row;
+use uuid::Uuid;
 
-use super::rows::{ItemRow, ProductRow};
+use super::rows::{EnqueueRow, ItemRow, LinkRow, ListingRow, ProductRow};
 use super::sales::SizeSalesRow;
 use crate::ApiError;
 
@@ -58,7 +61,7 @@ pub(super) struct QuotesRow {
 
 impl ReadRow {
     pub(super) fn from_row(row: &Row) -> Result<ReadRow, ApiError> {
-        let Json(items) = row.try_get("items")?;
+        let items = items(row)?;
         let Json(products) = row.try_get("products")?;
         let Json(fx) = row.try_get("fx")?;
         let profile: Option<Json<ProfileRow>> = row.try_get("profile")?;
@@ -101,12 +104,53 @@ impl ReadRow {
     /// Decodes the second read's row, each price observed at the later of its own time and its
     /// product's observation time.
     pub(super) fn quotes(&self, row: &Row) -> Result<QuotesRow, ApiError> {
-        let Json(size_sales) = row.try_get("size_sales")?;
         Ok(QuotesRow {
             prices: prices(row, &self.product_of, &self.observed)?,
-            size_sales,
+            size_sales: size_sales(row)?,
         })
     }
+}
+
+/// The enqueue statement's row: the owned products' marketplace links (binary column arrays) and
+/// the open and new sync jobs (JSON).
+pub(super) fn enqueue(row: &Row) -> Result<EnqueueRow, ApiError> {
+    let Json(open_jobs) = row.try_get("open_jobs")?;
+    let Json(new_jobs) = row.try_get("new_jobs")?;
+    let product: Vec<i32> = row.try_get("l_product")?;
+    let marketplace: Vec<i16> = row.try_get("l_marketplace")?;
+    let status: Vec<String> = row.try_get("l_status")?;
+    let last_synced_at: Vec<Option<DateTime<Utc>>> = row.try_get("l_last_synced_at")?;
+    let external_id: Vec<Option<String>> = row.try_get("l_external_id")?;
+    let url_key: Vec<Option<String>> = row.try_get("l_url_key")?;
+    common_len([
+        product.len(),
+        marketplace.len(),
+        status.len(),
+        last_synced_at.len(),
+        external_id.len(),
+        url_key.len(),
+    ])?;
+    let links = status
+        .into_iter()
+        .zip(last_synced_at)
+        .zip(external_id.into_iter().zip(url_key))
+        .enumerate()
+        .map(
+            |(i, ((status, last_synced_at), (external_id, url_key)))| LinkRow {
+                product_id: product[i],
+                marketplace_id: marketplace[i],
+                status,
+                last_synced_at,
+                external_id,
+                url_key,
+            },
+        )
+        .collect();
+    Ok(EnqueueRow {
+        links,
+        open_jobs,
+        new_jobs,
+    })
 }
 
 /// The common length of a set's column arrays (they come from one `array_agg` pass each).
@@ -118,6 +162,100 @@ fn common_len<const N: usize>(lens: [usize; N]) -> Result<usize, ApiError> {
             "column arrays of unequal length {lens:?}"
         )))
     }
+}
+
+/// The seller's pairs in cursor order (created, then id), each with its active listings (by
+/// platform).
+fn items(row: &Row) -> Result<Vec<ItemRow>, ApiError> {
+    let id: Vec<Uuid> = row.try_get("i_id")?;
+    let style_id: Vec<String> = row.try_get("i_style_id")?;
+    let size: Vec<String> = row.try_get("i_size")?;
+    let size_unit: Vec<String> = row.try_get("i_size_unit")?;
+    let purchase_price: Vec<Option<String>> = row.try_get("i_purchase_price")?;
+    let purchase_currency: Vec<Option<String>> = row.try_get("i_purchase_currency")?;
+    let purchase_date: Vec<Option<NaiveDate>> = row.try_get("i_purchase_date")?;
+    let purchase_source: Vec<Option<String>> = row.try_get("i_purchase_source")?;
+    let condition: Vec<Option<String>> = row.try_get("i_condition")?;
+    let status: Vec<String> = row.try_get("i_status")?;
+    let created_at: Vec<DateTime<Utc>> = row.try_get("i_created_at")?;
+    let key: Vec<String> = row.try_get("i_key")?;
+
+    let li_item: Vec<Uuid> = row.try_get("li_item")?;
+    let li_platform: Vec<String> = row.try_get("li_platform")?;
+    let li_price: Vec<String> = row.try_get("li_price")?;
+    let li_currency: Vec<String> = row.try_get("li_currency")?;
+    common_len([
+        li_item.len(),
+        li_platform.len(),
+        li_price.len(),
+        li_currency.len(),
+    ])?;
+    let mut listings: HashMap<Uuid, Vec<ListingRow>> = HashMap::new();
+    for (i, ((platform, price), currency)) in li_platform
+        .into_iter()
+        .zip(li_price)
+        .zip(li_currency)
+        .enumerate()
+    {
+        listings.entry(li_item[i]).or_default().push(ListingRow {
+            platform,
+            price,
+            currency,
+        });
+    }
+
+    let n = common_len([
+        id.len(),
+        style_id.len(),
+        size.len(),
+        size_unit.len(),
+        purchase_price.len(),
+        purchase_currency.len(),
+        purchase_date.len(),
+        purchase_source.len(),
+        condition.len(),
+        status.len(),
+        created_at.len(),
+        key.len(),
+    ])?;
+    let mut style_id = style_id.into_iter();
+    let mut size = size.into_iter();
+    let mut size_unit = size_unit.into_iter();
+    let mut purchase_price = purchase_price.into_iter();
+    let mut purchase_currency = purchase_currency.into_iter();
+    let mut purchase_source = purchase_source.into_iter();
+    let mut condition = condition.into_iter();
+    let mut status = status.into_iter();
+    let mut key = key.into_iter();
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let mut listings = listings.remove(&id[i]).unwrap_or_default();
+        listings.sort_by(|a, b| a.platform.cmp(&b.platform));
+        out.push(ItemRow {
+            id: id[i],
+            style_id: next(&mut style_id)?,
+            size: next(&mut size)?,
+            size_unit: next(&mut size_unit)?,
+            purchase_price: next(&mut purchase_price)?,
+            purchase_currency: next(&mut purchase_currency)?,
+            purchase_date: purchase_date[i],
+            purchase_source: next(&mut purchase_source)?,
+            condition: next(&mut condition)?,
+            status: next(&mut status)?,
+            created_at: created_at[i],
+            key: next(&mut key)?,
+            listings,
+        });
+    }
+    out.sort_by_key(|a| (a.created_at, a.id));
+    Ok(out)
+}
+
+/// The next value of a column array whose length `common_len` checked.
+fn next<T>(column: &mut impl Iterator<Item = T>) -> Result<T, ApiError> {
+    column
+        .next()
+        .ok_or_else(|| ApiError::Decode("column array shorter than its set".into()))
 }
 
 fn variants(row: &Row) -> Result<Vec<(i32, RunSize)>, ApiError> {
@@ -168,6 +306,39 @@ fn observations(row: &Row) -> Result<HashMap<(i32, i16), DateTime<Utc>>, ApiErro
     let n = common_len([product.len(), marketplace.len(), observed_at.len()])?;
     Ok((0..n)
         .map(|i| ((product[i], marketplace[i]), observed_at[i]))
+        .collect())
+}
+
+/// Each matched size's last sale and volumes per marketplace.
+fn size_sales(row: &Row) -> Result<Vec<SizeSalesRow>, ApiError> {
+    let variant: Vec<i32> = row.try_get("s_variant")?;
+    let marketplace: Vec<i16> = row.try_get("s_marketplace")?;
+    let currency: Vec<String> = row.try_get("s_currency")?;
+    let amount: Vec<i64> = row.try_get("s_amount")?;
+    let purchased_at: Vec<DateTime<Utc>> = row.try_get("s_purchased_at")?;
+    let volume_72h: Vec<i64> = row.try_get("s_volume_72h")?;
+    let volume_30d: Vec<i64> = row.try_get("s_volume_30d")?;
+    common_len([
+        variant.len(),
+        marketplace.len(),
+        currency.len(),
+        amount.len(),
+        purchased_at.len(),
+        volume_72h.len(),
+        volume_30d.len(),
+    ])?;
+    Ok(currency
+        .into_iter()
+        .enumerate()
+        .map(|(i, currency)| SizeSalesRow {
+            variant_id: variant[i],
+            marketplace_id: marketplace[i],
+            currency,
+            amount_minor: amount[i],
+            purchased_at: purchased_at[i],
+            volume_72h: volume_72h[i],
+            volume_30d: volume_30d[i],
+        })
         .collect())
 }
 

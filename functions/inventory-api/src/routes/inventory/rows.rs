@@ -9,7 +9,8 @@ use serde::Deserialize;
 use shared::core::domain::Currency;
 use uuid::Uuid;
 
-#[derive(Debug, Deserialize)]
+/// One of the seller's pairs (decoded in `read.rs`).
+#[derive(Debug)]
 pub(super) struct ItemRow {
     pub(super) id: Uuid,
     pub(super) style_id: String,
@@ -28,7 +29,7 @@ pub(super) struct ItemRow {
     pub(super) listings: Vec<ListingRow>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub(super) struct ListingRow {
     pub(super) platform: String,
     /// Major units as text ("210.00").
@@ -55,7 +56,7 @@ pub(super) struct ProductRow {
     pub(super) sales_synced_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub(super) struct LinkRow {
     pub(super) product_id: i32,
     pub(super) marketplace_id: i16,
@@ -76,7 +77,8 @@ pub(super) struct JobRow {
     pub(super) kind: String,
 }
 
-#[derive(Debug, Deserialize)]
+/// The enqueue statement's row (decoded in `read.rs`).
+#[derive(Debug)]
 pub(super) struct EnqueueRow {
     pub(super) links: Vec<LinkRow>,
     pub(super) open_jobs: Vec<JobRow>,

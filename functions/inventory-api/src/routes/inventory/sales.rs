@@ -5,14 +5,15 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use shared::core::domain::Marketplace;
 use shared::valuation::fx::Converter;
 
 use crate::ApiError;
 
-/// A size's sales on one marketplace in the requested market, as the read query returns them.
-#[derive(Debug, Deserialize)]
+/// A size's sales on one marketplace in the requested market, as the read query returns them
+/// (decoded in `read.rs`).
+#[derive(Debug)]
 pub(super) struct SizeSalesRow {
     pub(super) variant_id: i32,
     pub(super) marketplace_id: i16,
