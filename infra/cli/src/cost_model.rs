@@ -16,7 +16,11 @@ const SECONDS_PER_MONTH: f64 = DAYS_PER_MONTH * 86_400.0;
 /// Memory from template.yaml (GB).
 pub const ORCHESTRATOR_GB: f64 = 0.25;
 pub const WORKER_GB: f64 = 0.25;
-pub const API_GB: f64 = 0.125;
+pub const MARKET_API_GB: f64 = 0.125;
+/// inventory-api has 1 GB: its handler uses ~15 ms of CPU per 1,000-pair request (`market
+/// bench-api`), and a Lambda's CPU share follows its memory (one vCPU at 1,769 MB), so at 128 MB
+/// that CPU alone would take ~200 ms.
+pub const INVENTORY_API_GB: f64 = 1.0;
 
 /// SQS long-poll wait of the Lambda event source (seconds).
 pub const SQS_LONG_POLL_SECS: f64 = 20.0;
@@ -117,6 +121,8 @@ pub struct Inputs {
     pub sqs_pollers: f64,
     /// API requests per month (both APIs) and the JSON body size per response (KB).
     pub api_requests: f64,
+    /// The share of API requests that are inventory requests (billed at inventory-api's memory).
+    pub inventory_share: f64,
     pub api_response_kb: f64,
     /// Database egress per sync job (claim, reads, bookkeeping), bytes.
     pub db_egress_per_job_bytes: f64,
@@ -177,6 +183,8 @@ impl Default for Inputs {
             batch_fill: 5.0,
             sqs_pollers: 5.0,
             api_requests: 100_000.0,
+            // Assumed: an inventory load for every market page or search.
+            inventory_share: 0.5,
             api_response_kb: 8.0,
             db_egress_per_job_bytes: 3_000.0,
             log_bytes_per_job: 1_500.0,
@@ -289,6 +297,12 @@ impl Line {
     }
 }
 
+/// The memory an average API request is billed at, with `inventory_share` of them inventory's.
+fn api_gb(inventory_share: f64) -> f64 {
+    let share = inventory_share.clamp(0.0, 1.0);
+    share * INVENTORY_API_GB + (1.0 - share) * MARKET_API_GB
+}
+
 /// The month's use of every metered resource.
 pub fn monthly(i: &Inputs) -> Vec<Line> {
     let jobs_month = i.jobs_per_day() * DAYS_PER_MONTH;
@@ -302,7 +316,7 @@ pub fn monthly(i: &Inputs) -> Vec<Line> {
     let lambda_requests = orchestrator_invocations + worker_invocations + i.api_requests;
     let gb_s = (ticks * i.tick.ms + dailies * i.daily.ms) / 1000.0 * ORCHESTRATOR_GB
         + jobs_month * i.worker_per_job.ms / 1000.0 * WORKER_GB
-        + i.api_requests * i.api_request.ms / 1000.0 * API_GB;
+        + i.api_requests * i.api_request.ms / 1000.0 * api_gb(i.inventory_share);
 
     // SQS: idle long polls all month, plus receives/deletes per batch, sends in tens, visibility
     // changes for throttled messages (~2 % of jobs) and on-demand sends (~1 % of API requests).
@@ -367,7 +381,7 @@ pub fn monthly(i: &Inputs) -> Vec<Line> {
             allowance: Some(400_000.0),
             unit: Unit::GbSeconds,
             hard_limit: false,
-            note: "orchestrator 256 MB, worker 256 MB, APIs 128 MB",
+            note: "orchestrator 256 MB, worker 256 MB, market-api 128 MB, inventory-api 1,024 MB",
         },
         Line {
             service: "SQS",
@@ -602,6 +616,9 @@ pub struct CostArgs {
     /// API requests per month, both APIs [default: 100,000].
     #[arg(long)]
     pub api_requests: Option<f64>,
+    /// The share of them that are inventory requests (inventory-api: 1 GB) [default: 0.5].
+    #[arg(long)]
+    pub inventory_share: Option<f64>,
     #[arg(long)]
     pub api_response_kb: Option<f64>,
     /// Measured durations (ms); without them the assumptions are used and labelled so.
@@ -657,6 +674,7 @@ impl CostArgs {
             sales_per_product_day: self.sales_per_day.unwrap_or(d.sales_per_product_day),
             base_db_mb: self.base_db_mb.unwrap_or(d.base_db_mb),
             api_requests: self.api_requests.unwrap_or(d.api_requests),
+            inventory_share: self.inventory_share.unwrap_or(d.inventory_share),
             api_response_kb: self.api_response_kb.unwrap_or(d.api_response_kb),
             tick: measured(self.tick_ms, d.tick),
             daily: measured(self.daily_ms, d.daily),
@@ -874,7 +892,7 @@ mod tests {
         let requests = ticks + 30.0 + jobs_month / 5.0 + 50_000.0;
         assert!(close(line(&lines, "Lambda", "requests").used, requests));
         let gb_s =
-            (ticks * 3.0 + 30.0 * 30.0) * 0.25 + jobs_month * 1.5 * 0.25 + 50_000.0 * 0.08 * 0.125;
+            (ticks * 3.0 + 30.0 * 30.0) * 0.25 + jobs_month * 1.5 * 0.25 + 50_000.0 * 0.08 * 0.5625;
         assert!(close(line(&lines, "Lambda", "compute").used, gb_s));
     }
 
