@@ -148,15 +148,19 @@ async fn a_run_mapped_between_two_requests_is_read_again_by_the_same_instance() 
         shared::marketplaces::stockx::normalize::stockx_variants(&std::fs::read(path).unwrap())
             .unwrap();
     let mapped = chrono::Utc::now();
-    shared::sync::store::write_variants(
-        &c,
-        product,
-        shared::core::domain::Marketplace::StockX,
-        &variants,
-        mapped,
-    )
-    .await
-    .unwrap();
+    // The sync's own write of a marketplace's sizes.
+    let map_sizes = || async {
+        shared::sync::store::write_variants(
+            &c,
+            product,
+            shared::core::domain::Marketplace::StockX,
+            &variants,
+            mapped,
+        )
+        .await
+        .unwrap();
+    };
+    map_sizes().await;
     let mapped_version = version().await;
     assert!(mapped_version > 0, "mapping the sizes bumps the version");
 
@@ -174,15 +178,7 @@ async fn a_run_mapped_between_two_requests_is_read_again_by_the_same_instance() 
     assert_eq!(it["reason"], "not_yet_mapped");
 
     // The sync maps again with the same chart: nothing changed, so the held run stays valid.
-    shared::sync::store::write_variants(
-        &c,
-        product,
-        shared::core::domain::Marketplace::StockX,
-        &variants,
-        mapped,
-    )
-    .await
-    .unwrap();
+    map_sizes().await;
     assert_eq!(version().await, mapped_version);
     let again = request().await;
     assert_eq!(item(&again, pair)["size"], it["size"]);
