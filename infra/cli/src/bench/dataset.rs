@@ -5,10 +5,11 @@
 //! 1. migrations (`shared::admin::migrate`), the real catalogue (`catalog::parse_file`, first N products);
 //! 2. size mapping: a StockX and an Alias variant link for every size of every product, all
 //!    marketplace links `matched`;
-//! 3. history through the real write path: `store::write_snapshot` for every observation, oldest
-//!    first, `--days` back, at each product's tier cadence (hot: `--obs-per-day`, warm: daily,
-//!    cold: weekly), prices following per-size random walks (changed observations only reach
-//!    `price_history`, as in production);
+//! 3. history through the real write path, day by day as production writes it:
+//!    `store::write_snapshot` for every observation of the day at each product's tier cadence
+//!    (hot: `--obs-per-day`, warm: daily, cold: weekly), prices following per-size random walks
+//!    (changed observations only reach `price_history`, as in production), then the day's Alias
+//!    sales (`write_sales`), then a VACUUM of every table autovacuum's rule would pick;
 //! 4. ECB rates and one user with `--items` inventory items;
 //! 5. a fixed number of handler calls (`market_api::handle`, `inventory_api::handle`) with states
 //!    from their own `State::from_env()`, timing handler + database per call, counting database round
@@ -45,9 +46,6 @@ pub(crate) struct Series {
     pub(crate) last: Option<f64>,
     pub(crate) has_bid: bool,
 }
-
-/// One product's plan, its observation times and its PRNG seed.
-type WriterJob = (ProductPlan, Vec<DateTime<Utc>>, u64);
 
 pub(crate) struct ProductPlan {
     pub(crate) id: i32,
@@ -174,59 +172,129 @@ fn stockx_currency(region: Region) -> Currency {
     }
 }
 
-pub(crate) async fn write_product(
-    c: &Client,
-    plan: &mut ProductPlan,
-    times: &[DateTime<Utc>],
-    rng: &mut Rng,
-    regions: &[Region],
-    move_share: f64,
-) -> anyhow::Result<WriteTotals> {
-    let mut t = WriteTotals::default();
-    for (r, region) in regions.iter().enumerate() {
-        // Each region is its own market: its own walks from the same starting prices.
-        let mut series = if r == 0 {
-            std::mem::take(&mut plan.series)
-        } else {
-            plan.series.clone()
-        };
-        let mut previous: Option<DateTime<Utc>> = None;
-        for at in times {
-            // The first observation has seen no time pass: nothing has moved yet.
-            let gap_days = previous.map_or(0.0, |p| (*at - p).num_seconds() as f64 / 86_400.0);
-            previous = Some(*at);
-            for (i, marketplace) in [Marketplace::StockX, Marketplace::Alias]
-                .into_iter()
-                .enumerate()
-            {
-                let quotes: Vec<Quote> = series[i]
-                    .iter_mut()
-                    .filter_map(|s| step(s, rng, gap_days, move_share))
-                    .collect();
-                let snapshot = MarketSnapshot {
-                    marketplace,
-                    external_product_id: format!("{}-{}", marketplace.code(), plan.id),
-                    region: *region,
-                    currency: match marketplace {
-                        Marketplace::StockX => stockx_currency(*region),
-                        Marketplace::Alias => Currency::USD,
-                    },
-                    observed_at: *at,
-                    quotes,
-                };
-                let w = store::write_snapshot(c, plan.id, &snapshot).await?;
-                t.snapshots += 1;
-                t.quotes += snapshot.quotes.len() as u64;
-                t.history += w.history_written;
-                t.latest += w.latest_written;
-                t.daily += w.daily_written;
-            }
-        }
-        if r == 0 {
-            plan.series = series;
+/// One product's simulation: its plan, its observation times, one set of random walks per market
+/// (each region is its own market, walking from the same starting prices) and its Alias sales.
+pub(crate) struct ProductSim {
+    plan: ProductPlan,
+    times: Vec<DateTime<Utc>>,
+    /// The first of `times` not written yet.
+    next: usize,
+    previous: Option<DateTime<Utc>>,
+    walks: Vec<[Vec<Series>; 2]>,
+    rng: Rng,
+    sales: Option<super::sales::SalesSim>,
+}
+
+impl ProductSim {
+    fn new(
+        plan: ProductPlan,
+        times: Vec<DateTime<Utc>>,
+        seed: u64,
+        regions: usize,
+        with_sales: bool,
+    ) -> Self {
+        let mut rng = Rng(seed);
+        // The sales draw from their own stream, so `--no-sales` leaves the prices as they were.
+        let mut sales_rng = Rng(rng.next_u64());
+        let sales = with_sales
+            .then(|| super::sales::SalesSim::new(&plan, &mut sales_rng))
+            .flatten();
+        Self {
+            walks: vec![plan.series.clone(); regions],
+            plan,
+            times,
+            next: 0,
+            previous: None,
+            rng,
+            sales: sales.map(|s| s.with_rng(sales_rng)),
         }
     }
-    Ok(t)
+
+    /// Writes what happened up to `until`: the observations before it in every market (oldest
+    /// first, each through `store::write_snapshot`), then the day's Alias sales ending there.
+    async fn write_until(
+        &mut self,
+        c: &Client,
+        until: DateTime<Utc>,
+        regions: &[Region],
+        move_share: f64,
+        retain_from: DateTime<Utc>,
+    ) -> anyhow::Result<WriteTotals> {
+        let mut t = WriteTotals::default();
+        while let Some(at) = self.times.get(self.next).copied().filter(|at| *at < until) {
+            self.next += 1;
+            // The first observation has seen no time pass: nothing has moved yet.
+            let gap_days = self
+                .previous
+                .map_or(0.0, |p| (at - p).num_seconds() as f64 / 86_400.0);
+            self.previous = Some(at);
+            for (region, walks) in regions.iter().zip(self.walks.iter_mut()) {
+                for (i, marketplace) in [Marketplace::StockX, Marketplace::Alias]
+                    .into_iter()
+                    .enumerate()
+                {
+                    let quotes: Vec<Quote> = walks[i]
+                        .iter_mut()
+                        .filter_map(|s| step(s, &mut self.rng, gap_days, move_share))
+                        .collect();
+                    let snapshot = MarketSnapshot {
+                        marketplace,
+                        external_product_id: format!("{}-{}", marketplace.code(), self.plan.id),
+                        region: *region,
+                        currency: match marketplace {
+                            Marketplace::StockX => stockx_currency(*region),
+                            Marketplace::Alias => Currency::USD,
+                        },
+                        observed_at: at,
+                        quotes,
+                    };
+                    let w = store::write_snapshot(c, self.plan.id, &snapshot).await?;
+                    t.snapshots += 1;
+                    t.quotes += snapshot.quotes.len() as u64;
+                    t.history += w.history_written;
+                    t.latest += w.latest_written;
+                    t.daily += w.daily_written;
+                }
+            }
+        }
+        if let Some(sales) = self.sales.as_mut() {
+            t.sales += sales
+                .write_day(c, &self.plan, regions, until, retain_from)
+                .await?;
+        }
+        Ok(t)
+    }
+}
+
+/// One writer: its connection and its share of the products.
+struct Writer {
+    c: Client,
+    sims: Vec<ProductSim>,
+}
+
+/// Autovacuum's own rule, applied once per simulated day: every `market` table (each
+/// `price_history` partition is one) whose dead rows exceed the server's
+/// `autovacuum_vacuum_threshold + autovacuum_vacuum_scale_factor x rows` is vacuumed. Production's
+/// autovacuum checks every minute (`autovacuum_naptime`) between syncs hours apart; the benchmark
+/// writes a day in seconds, so without this the space each rewrite frees would never be reused
+/// and "as written" would measure the benchmark's speed, not the layout. Once a day is the
+/// conservative side: the dead rows of up to a day's syncs wait for it. Returns the tables vacuumed.
+async fn vacuum_as_autovacuum_would(c: &Client) -> anyhow::Result<usize> {
+    let due = q(
+        c,
+        "SELECT format('%I.%I', s.schemaname, s.relname)
+         FROM pg_stat_user_tables s JOIN pg_class k ON k.oid = s.relid
+         WHERE s.schemaname = 'market'
+           AND s.n_dead_tup > current_setting('autovacuum_vacuum_threshold')::float8
+                 + current_setting('autovacuum_vacuum_scale_factor')::float8 * greatest(k.reltuples, 0)",
+        &[],
+    )
+    .await?;
+    for r in &due {
+        let table: String = r.get(0);
+        q(c, &format!("VACUUM {table}"), &[]).await?;
+    }
+    Ok(due.len())
 }
 
 pub struct SetupReport {
@@ -235,6 +303,8 @@ pub struct SetupReport {
     pub(crate) totals: WriteTotals,
     pub(crate) items: usize,
     pub(crate) history_secs: f64,
+    /// Tables vacuumed by `vacuum_as_autovacuum_would` over the simulated days.
+    pub(crate) vacuums: usize,
     pub(crate) total_secs: f64,
 }
 
@@ -366,47 +436,65 @@ pub(crate) async fn setup(
         .await?;
     }
 
-    // History through the write path, one connection per writer, products split across them;
-    // each product's observations in time order.
+    // History through the write path, day by day as production writes it: every product's
+    // observations of a day (each product's in time order, products split across the writers'
+    // connections), then that day's sales, then autovacuum's turn, then the next day.
     let history_started = Instant::now();
-    let writers = args.writers.max(1);
-    let mut groups: Vec<Vec<WriterJob>> = (0..writers).map(|_| Vec::new()).collect();
+    let regions = args.regions()?;
+    let with_sales = !args.no_sales;
+    let mut writers: Vec<Writer> = Vec::new();
+    for _ in 0..args.writers.max(1) {
+        let c = settings.connect().await?;
+        // Generated history is bulk work; the API reads are what the benchmark measures.
+        q(
+            &c,
+            "SELECT set_config('synchronous_commit', 'off', false)",
+            &[],
+        )
+        .await?;
+        writers.push(Writer {
+            c,
+            sims: Vec::new(),
+        });
+    }
+    let n_writers = writers.len();
     for (n, (_, plan)) in plans.into_iter().enumerate() {
         let times = schedule(plan.tier, args.days, args.obs_per_day, now, &mut rng);
-        groups[n % writers].push((plan, times, rng.next_u64()));
+        let seed = rng.next_u64();
+        writers[n % n_writers].sims.push(ProductSim::new(
+            plan,
+            times,
+            seed,
+            regions.len(),
+            with_sales,
+        ));
     }
-    let mut tasks = Vec::new();
-    let regions = args.regions()?;
-    let move_share = args.move_share;
-    let (with_sales, days) = (!args.no_sales, args.days);
-    for group in groups {
-        let settings = settings.clone();
-        let regions = regions.clone();
-        tasks.push(tokio::spawn(async move {
-            let c = settings.connect().await?;
-            // Generated history is bulk work; the API reads are what the benchmark measures.
-            q(
-                &c,
-                "SELECT set_config('synchronous_commit', 'off', false)",
-                &[],
-            )
-            .await?;
-            let mut t = WriteTotals::default();
-            for (mut plan, times, seed) in group {
-                let mut rng = Rng(seed);
-                t += write_product(&c, &mut plan, &times, &mut rng, &regions, move_share).await?;
-                if with_sales {
-                    let s = super::sales::write_product(&c, &plan, &regions, days, now, &mut rng)
-                        .await?;
-                    t.sales += s.inserted;
-                }
-            }
-            anyhow::Ok(t)
-        }));
-    }
+    let retain_from = now - ChronoDuration::days(i64::from(args.days) + 1);
     let mut totals = WriteTotals::default();
-    for t in tasks {
-        totals += t.await??;
+    let mut vacuums = 0usize;
+    for back in (0..i64::from(args.days)).rev() {
+        // The simulated day ends `back` days before now.
+        let until = now - ChronoDuration::days(back);
+        let mut tasks = Vec::new();
+        for mut w in writers.drain(..) {
+            let regions = regions.clone();
+            let move_share = args.move_share;
+            tasks.push(tokio::spawn(async move {
+                let mut t = WriteTotals::default();
+                for sim in &mut w.sims {
+                    t += sim
+                        .write_until(&w.c, until, &regions, move_share, retain_from)
+                        .await?;
+                }
+                anyhow::Ok((w, t))
+            }));
+        }
+        for task in tasks {
+            let (w, t) = task.await??;
+            totals += t;
+            writers.push(w);
+        }
+        vacuums += vacuum_as_autovacuum_would(&c).await?;
     }
     let history_secs = history_started.elapsed().as_secs_f64();
 
@@ -565,6 +653,7 @@ pub(crate) async fn setup(
         totals,
         items: args.items,
         history_secs,
+        vacuums,
         total_secs: started.elapsed().as_secs_f64(),
     })
 }

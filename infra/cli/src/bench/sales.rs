@@ -78,39 +78,65 @@ pub(crate) struct SalesTotals {
     pub(crate) inserted: i64,
 }
 
-/// Writes `days` days of one product's sales in `regions`, a day at a time (as a daily walk
-/// would fetch them), at prices around the plan's `sale_price`.
-pub(crate) async fn write_product(
-    c: &Client,
-    plan: &super::dataset::ProductPlan,
-    regions: &[Region],
-    days: u32,
-    now: DateTime<Utc>,
-    rng: &mut Rng,
-) -> anyhow::Result<SalesTotals> {
-    let (product_id, run, price_minor) = (plan.id, &plan.run, plan.sale_price);
-    let mut t = SalesTotals::default();
-    if run.is_empty() {
-        return Ok(t);
+/// One product's Alias sales, written a day at a time (as a daily walk would fetch them), at
+/// prices around the plan's `sale_price`.
+pub(crate) struct SalesSim {
+    /// Fetched sales per day.
+    rate: f64,
+    /// Each size's share of the sales.
+    weights: Vec<f64>,
+    total_weight: f64,
+    rng: Rng,
+    totals: SalesTotals,
+}
+
+impl SalesSim {
+    /// None for a product without sizes to sell.
+    pub(crate) fn new(plan: &super::dataset::ProductPlan, rng: &mut Rng) -> Option<Self> {
+        if plan.run.is_empty() {
+            return None;
+        }
+        let rate = quantile(&RATE_QUANTILES, rng.unit() * 1000.0) / 1000.0 * FETCHED_SHARE;
+        let weights: Vec<f64> = plan.run.iter().map(|(_, us)| size_weight(*us)).collect();
+        Some(Self {
+            rate,
+            total_weight: weights.iter().sum(),
+            weights,
+            rng: Rng(0),
+            totals: SalesTotals::default(),
+        })
     }
-    let rate = quantile(&RATE_QUANTILES, rng.unit() * 1000.0) / 1000.0 * FETCHED_SHARE;
-    let weights: Vec<f64> = run.iter().map(|(_, us)| size_weight(*us)).collect();
-    let total_weight: f64 = weights.iter().sum();
-    let retain_from = now - ChronoDuration::days(i64::from(days) + 1);
-    for back in (0..days).rev() {
-        let day_start = now - ChronoDuration::days(i64::from(back) + 1);
+
+    pub(crate) fn with_rng(self, rng: Rng) -> Self {
+        Self { rng, ..self }
+    }
+
+    /// Writes the sales of the day that ends at `until` through `write_sales` (one page per
+    /// region and size that sold), then the walk's record as the sales job leaves it. Returns
+    /// the sales inserted.
+    pub(crate) async fn write_day(
+        &mut self,
+        c: &Client,
+        plan: &super::dataset::ProductPlan,
+        regions: &[Region],
+        until: DateTime<Utc>,
+        retain_from: DateTime<Utc>,
+    ) -> anyhow::Result<i64> {
+        let (product_id, run, price_minor) = (plan.id, &plan.run, plan.sale_price);
+        let day_start = until - ChronoDuration::days(1);
+        let rng = &mut self.rng;
         // Per region, per size: that day's sales.
         let mut by: std::collections::BTreeMap<(usize, usize), Vec<Sale>> = Default::default();
-        for _ in 0..poisson(rate, rng) {
+        for _ in 0..poisson(self.rate, rng) {
             let Some(region) = region_of(rng) else {
                 continue;
             };
             let Some(r) = regions.iter().position(|x| *x == region) else {
                 continue;
             };
-            let mut pick = rng.unit() * total_weight;
+            let mut pick = rng.unit() * self.total_weight;
             let mut size = run.len() - 1;
-            for (k, w) in weights.iter().enumerate() {
+            for (k, w) in self.weights.iter().enumerate() {
                 if pick < *w {
                     size = k;
                     break;
@@ -125,6 +151,7 @@ pub(crate) async fn write_product(
                 consigned: false,
             });
         }
+        let mut inserted = 0;
         for (r, region) in regions.iter().enumerate() {
             let pages: Vec<SalesPage> = by
                 .range((r, 0)..(r + 1, 0))
@@ -136,7 +163,7 @@ pub(crate) async fn write_product(
                     currency: Currency::USD,
                     sales: sales.clone(),
                     skipped: SalesSkipped::default(),
-                    fetched_at: now,
+                    fetched_at: until,
                 })
                 .collect();
             if pages.is_empty() {
@@ -159,23 +186,23 @@ pub(crate) async fn write_product(
                 retain_from,
             )
             .await?;
-            t.received += w.received;
-            t.inserted += w.inserted;
+            self.totals.received += w.received;
+            self.totals.inserted += w.inserted;
+            inserted += w.inserted;
         }
+        // The inventory and the page read a product's sales only once its sales were fetched.
+        finish_walk(
+            c,
+            product_id,
+            true,
+            &WalkEnd::Complete {
+                due_in_secs: 86_400.0,
+            },
+            &serde_json::json!({ "received": self.totals.received, "inserted": self.totals.inserted }),
+        )
+        .await?;
+        Ok(inserted)
     }
-    // The walk's record, as the sales job leaves it: the inventory and the page read a product's
-    // sales only once its sales were fetched.
-    finish_walk(
-        c,
-        product_id,
-        true,
-        &WalkEnd::Complete {
-            due_in_secs: 86_400.0,
-        },
-        &serde_json::json!({ "received": t.received, "inserted": t.inserted }),
-    )
-    .await?;
-    Ok(t)
 }
 
 #[cfg(test)]
