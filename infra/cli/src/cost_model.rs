@@ -25,21 +25,21 @@ pub const INVENTORY_API_GB: f64 = 1.0;
 /// SQS long-poll wait of the Lambda event source (seconds).
 pub const SQS_LONG_POLL_SECS: f64 = 20.0;
 
-/// Bytes per stored row, indexes included, measured by `market bench-api --regions US,UK,EU`
-/// (see docs/reference.md, Cost model, for the run they come from).
-pub const HISTORY_ROW_BYTES: f64 = 144.0;
-pub const LATEST_ROW_BYTES: f64 = 198.0;
-pub const DAILY_ROW_BYTES: f64 = 702.0;
+/// Bytes per stored row, indexes included, measured by `market bench-api --regions US,UK,EU` as
+/// written: the run writes day by day and vacuums by autovacuum's rule, so rows that are rewritten
+/// (latest prices, the month arrays) carry the free space production's updates leave them.
+pub const HISTORY_ROW_BYTES: f64 = 142.5;
+pub const LATEST_ROW_BYTES: f64 = 148.2;
+pub const DAILY_ROW_BYTES: f64 = 406.9;
 /// Sales (Alias): a raw sale, one size's day of sales, one product's month of sales per region.
-/// As written: a month row is rewritten on each day with sales and carries that dead space.
-pub const SALE_ROW_BYTES: f64 = 129.0;
-pub const SALE_SIZE_DAY_BYTES: f64 = 136.0;
-pub const SALES_MONTH_BYTES: f64 = 1_017.0;
-/// Sales per product, region and day over all sizes (477,295 over 500 products x 3 regions x 90
-/// days), and the size-days they fall on (297,075), from the same run; its rates are drawn from
+pub const SALE_ROW_BYTES: f64 = 128.2;
+pub const SALE_SIZE_DAY_BYTES: f64 = 133.7;
+pub const SALES_MONTH_BYTES: f64 = 578.2;
+/// Sales per product, region and day over all sizes (470,592 over 500 products x 3 regions x 90
+/// days), and the size-days they fall on (293,957), from the same run; its rates are drawn from
 /// the real StockX sales (`bench::sales`).
-pub const SALES_PER_PRODUCT_DAY: f64 = 3.54;
-pub const SALE_SIZE_DAYS_PER_PRODUCT_DAY: f64 = 2.2;
+pub const SALES_PER_PRODUCT_DAY: f64 = 3.49;
+pub const SALE_SIZE_DAYS_PER_PRODUCT_DAY: f64 = 2.18;
 
 /// A duration input: its value and whether it was given (measured) or is the default (assumed).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -163,7 +163,7 @@ impl Default for Inputs {
             raw_retention_days: 97.0,
             daily_retention_days: 732.0,
             // Measured by `market bench-api --regions US,UK,EU` (pg_total_relation_size / rows
-            // after VACUUM, indexes included; daily rows carry the dead space of their updates).
+            // as written, indexes included).
             history_row_bytes: HISTORY_ROW_BYTES,
             latest_row_bytes: LATEST_ROW_BYTES,
             daily_row_bytes: DAILY_ROW_BYTES,
