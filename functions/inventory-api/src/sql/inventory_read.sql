@@ -6,7 +6,7 @@
 -- The size runs (every size of every owned product: ~10,000 rows for 1,000 pairs) are held in
 -- memory by the API between requests (`runs.rs`): $4/$5 are the product ids and run versions it
 -- holds, and only the runs of the other products, or of those whose `sizes_version` moved, are
--- read. They, the items and their listings come back as typed arrays in PostgreSQL's binary
+-- read. They, the items, their listings and products come back as typed arrays in PostgreSQL's binary
 -- format, one array per column, instead of JSON objects that PostgreSQL would have to print and
 -- the handler to parse (the handler orders the items by their cursor).
 mkt AS (
@@ -53,9 +53,8 @@ mkt AS (
 )
 SELECT (SELECT row_to_json(prof) FROM prof) AS profile,
        (SELECT region FROM mkt) AS market,
-       (SELECT coalesce(json_agg(prods), '[]') FROM prods) AS products,
        (SELECT coalesce(json_agg(fx), '[]') FROM fx) AS fx,
-       i.*, li.*, v.*, o.*
+       i.*, li.*, p.*, v.*, o.*
 FROM (SELECT coalesce(array_agg(id), '{}') AS i_id,
              coalesce(array_agg(style_id), '{}') AS i_style_id,
              coalesce(array_agg(size), '{}') AS i_size,
@@ -75,6 +74,18 @@ CROSS JOIN (
              coalesce(array_agg(price), '{}') AS li_price,
              coalesce(array_agg(currency), '{}') AS li_currency
       FROM listed) li
+CROSS JOIN (SELECT coalesce(array_agg(id), '{}') AS p_id,
+             coalesce(array_agg(style_key), '{}') AS p_style_key,
+             coalesce(array_agg(style_code), '{}') AS p_style_code,
+             coalesce(array_agg(name), '{}') AS p_name,
+             coalesce(array_agg(brand), '{}') AS p_brand,
+             coalesce(array_agg(colorway), '{}') AS p_colorway,
+             coalesce(array_agg(image_url), '{}') AS p_image_url,
+             coalesce(array_agg(tier), '{}') AS p_tier,
+             coalesce(array_agg(gender), '{}') AS p_gender,
+             coalesce(array_agg(sizes_version), '{}') AS p_sizes_version,
+             coalesce(array_agg(sales_synced_at), '{}') AS p_sales_synced_at
+      FROM prods) p
 CROSS JOIN (SELECT coalesce(array_agg(id), '{}') AS v_id,
              coalesce(array_agg(product_id), '{}') AS v_product,
              coalesce(array_agg(size_system), '{}') AS v_system,

@@ -111,8 +111,8 @@ async fn exchange(
         read.products.iter().map(|p| (p.id, p.sizes_version)),
         std::mem::take(&mut read.read_runs),
     );
-    read.attach_runs(&runs);
     let matches = match_sizes(&read, &runs);
+    read.attach_matches(&matches);
 
     // The matched sizes, and those of them whose product's sales were fetched.
     let synced: HashMap<i32, bool> = read

@@ -1,7 +1,7 @@
 //! Decoding the inventory's two round trips: `sql/inventory_read.sql` (items, products, their size
 //! runs), then `sql/inventory_quotes.sql` (prices and sales of the matched sizes) and
 //! `sql/inventory_enqueue.sql` (marketplace links, sync jobs). The small sets arrive as JSON; the
-//! items, size runs, prices and links as one binary array per column (hundreds to thousands of
+//! items, products, size runs, prices and links as one binary array per column (hundreds to thousands of
 //! rows for a large inventory: PostgreSQL's binary arrays cost neither side any text printing or
 //! parsing).
 
@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use postgres_types::Json;
 use rust_decimal::Decimal;
-use shared::core::sizes::matching::RunSize;
+use shared::core::sizes::matching::{RunSize, SizeMatch};
 use shared::valuation::fx::FxRow;
 use shared::valuation::seller::ProfileRow;
 use tokio_postgres::Row;
@@ -41,14 +41,14 @@ pub(super) struct ReadRow {
     pub(super) items: Vec<ItemRow>,
     pub(super) products: Vec<ProductRow>,
     /// The sizes of the owned products whose runs were read (those not held in memory or whose
-    /// version moved), with their product id; `attach_runs` takes them.
+    /// version moved), with their product id; `runs::resolve` takes them.
     pub(super) read_runs: Vec<(i32, RunSize)>,
     pub(super) fx: Vec<FxRow>,
     /// When each product was last observed on each marketplace in the requested market.
     observed: HashMap<(i32, i16), DateTime<Utc>>,
     /// Products observed in another market.
     observed_elsewhere: Vec<i32>,
-    /// Each size's product (from the runs, `attach_runs`).
+    /// Each matched size's product (`attach_matches`).
     product_of: HashMap<i32, i32>,
 }
 
@@ -62,7 +62,7 @@ pub(super) struct QuotesRow {
 impl ReadRow {
     pub(super) fn from_row(row: &Row) -> Result<ReadRow, ApiError> {
         let items = items(row)?;
-        let Json(products) = row.try_get("products")?;
+        let products = products(row)?;
         let Json(fx) = row.try_get("fx")?;
         let profile: Option<Json<ProfileRow>> = row.try_get("profile")?;
         Ok(ReadRow {
@@ -78,12 +78,21 @@ impl ReadRow {
         })
     }
 
-    /// Records which product each size of `runs` (every owned product's run) belongs to.
-    pub(super) fn attach_runs(&mut self, runs: &HashMap<i32, std::sync::Arc<[RunSize]>>) {
-        self.product_of = runs
+    /// Records which product each matched size belongs to: the product of the item it matched,
+    /// whose run it was matched on. Prices and sales are read for these sizes only.
+    pub(super) fn attach_matches(&mut self, matches: &[Option<SizeMatch>]) {
+        let by_key: HashMap<&str, i32> = self
+            .products
             .iter()
-            .flat_map(|(p, run)| run.iter().map(move |s| (s.id, *p)))
+            .map(|p| (p.style_key.as_str(), p.id))
             .collect();
+        let product_of = self
+            .items
+            .iter()
+            .zip(matches)
+            .filter_map(|(it, m)| Some((m.as_ref()?.variant_id?, *by_key.get(it.key.as_str())?)))
+            .collect();
+        self.product_of = product_of;
     }
 
     /// The product a size belongs to.
@@ -248,6 +257,59 @@ fn items(row: &Row) -> Result<Vec<ItemRow>, ApiError> {
         });
     }
     out.sort_by_key(|a| (a.created_at, a.id));
+    Ok(out)
+}
+
+/// The owned products, one per style key.
+fn products(row: &Row) -> Result<Vec<ProductRow>, ApiError> {
+    let id: Vec<i32> = row.try_get("p_id")?;
+    let style_key: Vec<String> = row.try_get("p_style_key")?;
+    let style_code: Vec<String> = row.try_get("p_style_code")?;
+    let name: Vec<String> = row.try_get("p_name")?;
+    let brand: Vec<String> = row.try_get("p_brand")?;
+    let colorway: Vec<Option<String>> = row.try_get("p_colorway")?;
+    let image_url: Vec<Option<String>> = row.try_get("p_image_url")?;
+    let tier: Vec<String> = row.try_get("p_tier")?;
+    let gender: Vec<Option<String>> = row.try_get("p_gender")?;
+    let sizes_version: Vec<i64> = row.try_get("p_sizes_version")?;
+    let sales_synced_at: Vec<Option<DateTime<Utc>>> = row.try_get("p_sales_synced_at")?;
+    let n = common_len([
+        id.len(),
+        style_key.len(),
+        style_code.len(),
+        name.len(),
+        brand.len(),
+        colorway.len(),
+        image_url.len(),
+        tier.len(),
+        gender.len(),
+        sizes_version.len(),
+        sales_synced_at.len(),
+    ])?;
+    let mut style_key = style_key.into_iter();
+    let mut style_code = style_code.into_iter();
+    let mut name = name.into_iter();
+    let mut brand = brand.into_iter();
+    let mut colorway = colorway.into_iter();
+    let mut image_url = image_url.into_iter();
+    let mut tier = tier.into_iter();
+    let mut gender = gender.into_iter();
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        out.push(ProductRow {
+            id: id[i],
+            style_key: next(&mut style_key)?,
+            style_code: next(&mut style_code)?,
+            name: next(&mut name)?,
+            brand: next(&mut brand)?,
+            colorway: next(&mut colorway)?,
+            image_url: next(&mut image_url)?,
+            tier: next(&mut tier)?,
+            gender: next(&mut gender)?,
+            sizes_version: sizes_version[i],
+            sales_synced_at: sales_synced_at[i],
+        });
+    }
     Ok(out)
 }
 

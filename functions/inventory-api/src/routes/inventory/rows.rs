@@ -37,7 +37,8 @@ pub(super) struct ListingRow {
     pub(super) currency: String,
 }
 
-#[derive(Debug, Deserialize)]
+/// One owned product (decoded in `read.rs`).
+#[derive(Debug)]
 pub(super) struct ProductRow {
     pub(super) id: i32,
     pub(super) style_key: String,
