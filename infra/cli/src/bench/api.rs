@@ -17,6 +17,7 @@ use tokio_postgres::Client;
 use crate::serve_apis::function_url_request;
 
 use super::dataset::{setup, WriteTotals};
+use super::goals;
 use super::write_load::write_load;
 use super::*;
 
@@ -142,7 +143,10 @@ pub(crate) fn print_table(rows: &[(&str, &Samples)]) {
     }
 }
 
-pub(crate) async fn measure(args: &BenchApiArgs, codes: &[String]) -> anyhow::Result<()> {
+pub(crate) async fn measure(
+    args: &BenchApiArgs,
+    codes: &[String],
+) -> anyhow::Result<goals::Measured> {
     let market = market_api::State::from_env()
         .await
         .context("market-api state")?;
@@ -246,7 +250,19 @@ pub(crate) async fn measure(args: &BenchApiArgs, codes: &[String]) -> anyhow::Re
         "inventory, the instance's first request (reads all {} products' size runs): {first_inventory_ms:.1} ms",
         inventory.size_runs.len()
     );
-    Ok(())
+    let p99 = |s: &Samples| {
+        let mut ms = s.ms.clone();
+        ms.sort_by(f64::total_cmp);
+        (!ms.is_empty()).then(|| percentile(&ms, 99.0))
+    };
+    Ok(goals::Measured {
+        inventory_p99_ms: p99(&inv),
+        inventory_gzip_bytes: (!inv.gz.is_empty()).then(|| median(&inv.gz)),
+        page_p99_ms: p99(&page),
+        history_p99_ms: p99(&history),
+        load: format!("{load_before} before, {} after", load_average()),
+        storage: None,
+    })
 }
 
 /// Storage per table after the run, and the steady state it implies for `products` products in
@@ -264,15 +280,16 @@ pub(crate) async fn storage(
     products: usize,
     regions: usize,
     days: u32,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<goals::Storage> {
     const TABLES: &str = "market.price_history, market.latest_prices, market.product_daily,
                           market.sales, market.sales_daily_sizes, market.product_sales_daily";
     q(c, &format!("VACUUM ANALYZE {TABLES}"), &[]).await?;
     println!("\nStorage as written (after VACUUM):");
-    storage_table(c, totals, products, regions, days).await?;
+    let as_written = storage_table(c, totals, products, regions, days).await?;
     q(c, &format!("VACUUM FULL {TABLES}"), &[]).await?;
     println!("\nStorage compacted (after VACUUM FULL):");
-    storage_table(c, totals, products, regions, days).await
+    storage_table(c, totals, products, regions, days).await?;
+    Ok(as_written)
 }
 
 async fn storage_table(
@@ -281,7 +298,7 @@ async fn storage_table(
     products: usize,
     regions: usize,
     days: u32,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<goals::Storage> {
     let cleanup = shared::sync::cleanup::CleanupConfig::default();
     let sales = shared::sync::sales::SalesConfig::default();
     let rows = q(
@@ -317,12 +334,40 @@ async fn storage_table(
     println!("|---|---:|---:|---:|---:|---:|");
     let mut sum = 0i64;
     let mut steady = 0f64;
+    let series_days = (products * regions) as f64 * written;
+    let mut out = goals::Storage {
+        products,
+        regions,
+        steady_mb: 0.0,
+        history_row_bytes: 0.0,
+        latest_row_bytes: 0.0,
+        daily_row_bytes: 0.0,
+        sale_row_bytes: 0.0,
+        sale_size_day_bytes: 0.0,
+        sales_month_bytes: 0.0,
+        sales_per_product_day: 0.0,
+        sale_size_days_per_product_day: 0.0,
+    };
     for r in &rows {
         let name: &str = r.get(0);
         let bytes: i64 = r.get(1);
         let n: i64 = r.get(2);
         sum += bytes;
         let per_row = bytes as f64 / n.max(1) as f64;
+        match name {
+            "product_daily" => out.daily_row_bytes = per_row,
+            "latest_prices" => out.latest_row_bytes = per_row,
+            "sales" => {
+                out.sale_row_bytes = per_row;
+                out.sales_per_product_day = n as f64 / series_days.max(1.0);
+            }
+            "sales_daily_sizes" => {
+                out.sale_size_day_bytes = per_row;
+                out.sale_size_days_per_product_day = n as f64 / series_days.max(1.0);
+            }
+            "product_sales_daily" => out.sales_month_bytes = per_row,
+            _ => out.history_row_bytes = per_row,
+        }
         let (kept, at_steady) = match name {
             "product_daily" => (
                 cleanup.daily_retention_days,
@@ -364,7 +409,8 @@ async fn storage_table(
         sum as f64 / totals.quotes.max(1) as f64,
         steady / 1_048_576.0
     );
-    Ok(())
+    out.steady_mb = steady / 1_048_576.0;
+    Ok(out)
 }
 
 /// The benchmark's own token secret when none is configured (its tokens are minted here).
@@ -421,7 +467,9 @@ pub async fn run(settings: &DbSettings, url: &str, args: BenchApiArgs) -> anyhow
         println!("## API benchmark (requests only, on the existing database)");
         println!();
         println!("command: `{}`", command_line());
-        return measure(&args, &codes).await;
+        let measured = measure(&args, &codes).await?;
+        goals::print(&measured);
+        return Ok(());
     }
     if args.setup_only {
         let r = setup(settings, &args).await?;
@@ -469,8 +517,10 @@ pub async fn run(settings: &DbSettings, url: &str, args: BenchApiArgs) -> anyhow
             args.move_share * 100.0,
             std::env::var("DB_POOL_SIZE").unwrap_or_else(|_| "2 (default)".into())
         );
-        measure(&args, &codes).await?;
-        storage(&c, &r.totals, r.products, args.regions()?.len(), args.days).await?;
+        let mut measured = measure(&args, &codes).await?;
+        measured.storage =
+            Some(storage(&c, &r.totals, r.products, args.regions()?.len(), args.days).await?);
+        goals::print(&measured);
         anyhow::Ok(())
     }
     .await;

@@ -3,11 +3,13 @@
 //!
 //! - [`dataset`]: builds the benchmark database through the real write path;
 //! - [`api`]: times the handlers and reports response sizes and storage;
+//! - [`goals`]: the goals those figures are measured against, printed last;
 //! - [`write_load`]: the sync write path at a fixed rate while sampling lock waits;
 //! - [`sync`]: the end-to-end sync benchmark against the sandbox.
 
 pub mod api;
 pub mod dataset;
+pub mod goals;
 pub mod sales;
 pub mod sync;
 pub mod write_load;
