@@ -1,9 +1,9 @@
 //! Decoding the inventory's two round trips: `sql/inventory_read.sql` (items, products, their size
 //! runs), then `sql/inventory_quotes.sql` (prices and sales of the matched sizes) and
 //! `sql/inventory_enqueue.sql` (marketplace links, sync jobs). The small sets arrive as JSON; the
-//! items, products, size runs, prices and links as one binary array per column (hundreds to thousands of
-//! rows for a large inventory: PostgreSQL's binary arrays cost neither side any text printing or
-//! parsing).
+//! items, products, size runs, prices and links as one binary array per column (hundreds to
+//! thousands of rows for a large inventory: PostgreSQL's binary arrays cost neither side any text
+//! printing or parsing).
 
 use std::collections::{HashMap, HashSet};
 

@@ -1,5 +1,5 @@
-//! The JSON parts of the inventory queries' rows, as read from the database (the read query's
-//! large sets are decoded in `read.rs`).
+//! The inventory queries' rows as read from the database: the column-array sets are decoded in
+//! `read.rs`, the small JSON parts (jobs) here.
 
 use std::str::FromStr;
 
