@@ -195,9 +195,9 @@ impl ProductSim {
     ) -> Self {
         let mut rng = Rng(seed);
         // The sales draw from their own stream, so `--no-sales` leaves the prices as they were.
-        let mut sales_rng = Rng(rng.next_u64());
+        let sales_rng = Rng(rng.next_u64());
         let sales = with_sales
-            .then(|| super::sales::SalesSim::new(&plan, &mut sales_rng))
+            .then(|| super::sales::SalesSim::new(&plan, sales_rng))
             .flatten();
         Self {
             walks: vec![plan.series.clone(); regions],
@@ -206,7 +206,7 @@ impl ProductSim {
             next: 0,
             previous: None,
             rng,
-            sales: sales.map(|s| s.with_rng(sales_rng)),
+            sales,
         }
     }
 

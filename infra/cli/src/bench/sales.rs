@@ -91,8 +91,9 @@ pub(crate) struct SalesSim {
 }
 
 impl SalesSim {
-    /// None for a product without sizes to sell.
-    pub(crate) fn new(plan: &super::dataset::ProductPlan, rng: &mut Rng) -> Option<Self> {
+    /// None for a product without sizes to sell. `rng` is the product's sales stream, kept for
+    /// its days.
+    pub(crate) fn new(plan: &super::dataset::ProductPlan, mut rng: Rng) -> Option<Self> {
         if plan.run.is_empty() {
             return None;
         }
@@ -102,13 +103,9 @@ impl SalesSim {
             rate,
             total_weight: weights.iter().sum(),
             weights,
-            rng: Rng(0),
+            rng,
             totals: SalesTotals::default(),
         })
-    }
-
-    pub(crate) fn with_rng(self, rng: Rng) -> Self {
-        Self { rng, ..self }
     }
 
     /// Writes the sales of the day that ends at `until` through `write_sales` (one page per
