@@ -25,16 +25,32 @@ const SALES: [(i64, i64); 5] = [
 
 async fn seed_sales(c: &tokio_postgres::Client, product: i32, variant: i32) {
     let now = Utc::now();
+    let sales: Vec<(chrono::DateTime<Utc>, i64)> = SALES
+        .iter()
+        .map(|(h, p)| (now - Duration::hours(*h), *p))
+        .collect();
+    seed_sales_at(c, product, variant, &sales).await;
+}
+
+/// Writes Alias sales of one size in the US market through the sales write path (raw rows and
+/// the daily series in one statement), then records the product's walk as complete.
+async fn seed_sales_at(
+    c: &tokio_postgres::Client,
+    product: i32,
+    variant: i32,
+    sales: &[(chrono::DateTime<Utc>, i64)],
+) {
+    let now = Utc::now();
     let page = SalesPage {
         marketplace: Marketplace::Alias,
         external_product_id: "air-jordan-1-retro-high-og-dz5485-612".into(),
         size: "10".into(),
         region: Region::US,
         currency: Currency::USD,
-        sales: SALES
+        sales: sales
             .iter()
-            .map(|(h, p)| Sale {
-                purchased_at: now - Duration::hours(*h),
+            .map(|(at, p)| Sale {
+                purchased_at: *at,
                 price_minor: *p,
                 consigned: false,
             })
@@ -56,7 +72,7 @@ async fn seed_sales(c: &tokio_postgres::Client, product: i32, variant: i32) {
     )
     .await
     .unwrap();
-    assert_eq!(w.inserted, 5);
+    assert_eq!(w.inserted, sales.len() as i64);
     let end = WalkEnd::Complete {
         due_in_secs: 86_400.0,
     };
@@ -215,4 +231,69 @@ async fn page_history_and_inventory_carry_real_sales_and_say_stockx_has_none() {
         (s9["volume_30d"].as_i64(), s9["last_sale"].is_null()),
         (Some(0), true)
     );
+}
+
+#[tokio::test]
+async fn page_sales_volumes_cut_each_window_at_its_start_not_at_midnight() {
+    // The page counts whole days from the daily series and each window's first day from the raw
+    // sales after the window's start. Ten minutes either side of each start, on two sizes: by
+    // hand, 72 h holds 1 sale, 7 days 3, 30 days 5, whatever the time of day (a sale that moves to
+    // the neighbouring UTC day stays on the same side of its window's start).
+    let db = TestDb::new().await;
+    let c = db.client().await;
+    let fx = seed_market(&c).await;
+    let size = |label: &str| {
+        fx.jordan_sizes
+            .iter()
+            .find(|(s, _)| s == label)
+            .map(|(_, id)| *id)
+            .unwrap()
+    };
+    let now = Utc::now();
+    let ten = Duration::minutes(10);
+    let (h72, d7, d30) = (Duration::hours(72), Duration::days(7), Duration::days(30));
+    seed_sales_at(
+        &c,
+        fx.jordan,
+        size("10"),
+        &[
+            (now - h72 + ten, 10_000),
+            (now - d7 + ten, 12_000),
+            (now - d30 + ten, 14_000),
+        ],
+    )
+    .await;
+    seed_sales_at(
+        &c,
+        fx.jordan,
+        size("9"),
+        &[
+            (now - h72 - ten, 11_000),
+            (now - d7 - ten, 13_000),
+            (now - d30 - ten, 15_000),
+        ],
+    )
+    .await;
+    let m = market_api::State::new(db.pool(), Cors::default(), FeeSchedule::default());
+    let v =
+        Resp::from_lambda(market_api::handle(&m, get("/v1/products/DZ5485-612", "", &[])).await)
+            .json();
+    assert_conforms("ProductPage", &v);
+    let alias = v["sales"]["marketplaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["marketplace"] == "alias")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (
+            alias["volume_72h"].as_i64(),
+            alias["volume_7d"].as_i64(),
+            alias["volume_30d"].as_i64()
+        ),
+        (Some(1), Some(3), Some(5))
+    );
+    // (10,000 + 11,000 + 12,000) / 3.
+    assert_eq!(alias["average_7d_minor"], 11_000);
 }

@@ -64,15 +64,10 @@ p AS (
     ORDER BY d.day DESC
     LIMIT 1) d
 ), sales_stats AS (
-  -- The product's sales of the last 30 days in this region, from the raw rows (hour precision).
-  SELECT s.marketplace_id, s.currency,
-         count(*) FILTER (WHERE s.purchased_at > now() - interval '72 hours') AS volume_72h,
-         count(*) FILTER (WHERE s.purchased_at > now() - interval '7 days') AS volume_7d,
-         count(*) AS volume_30d,
-         round(avg(s.price_minor) FILTER (WHERE s.purchased_at > now() - interval '7 days'))::bigint AS average_7d_minor
-  FROM market.sales s JOIN sv ON sv.id = s.variant_id
-  WHERE s.region = $4 AND s.purchased_at > now() - interval '30 days'
-  GROUP BY s.marketplace_id, s.currency
+  -- The product's sales of the last 72 hours, 7 and 30 days in this region, exact to the second
+  -- (see the function for how it avoids reading 30 days of raw sales).
+  SELECT x.* FROM p CROSS JOIN unnest($9::int2[]) AS m(marketplace_id)
+  CROSS JOIN LATERAL market.product_sales_stats(p.id, m.marketplace_id, $4) x
 ), sales_last AS (
   SELECT DISTINCT ON (d.marketplace_id) d.marketplace_id, d.currency, d.last_minor AS amount_minor,
          d.last_at AS purchased_at
