@@ -26,31 +26,27 @@ CREATE OR REPLACE FUNCTION market.product_sales_stats(p_product integer, p_marke
 #variable_conflict use_column
 BEGIN
   RETURN QUERY
-  WITH months AS MATERIALIZED (
-    SELECT d.marketplace_id, d.currency, d.month, d.sales, d.sum_minor
-    FROM market.product_sales_daily d
-    WHERE d.product_id = p_product AND d.region = p_region AND d.marketplace_id = p_marketplace
-      AND d.month >= date_trunc('month', (now() - interval '30 days') AT TIME ZONE 'UTC')::date
-  ), windows AS (
+  WITH windows AS (
     -- Each window's start and the UTC day it starts on (its edge day).
     SELECT v.len, v.start, (v.start AT TIME ZONE 'UTC')::date AS edge
     FROM (VALUES ('72h', now() - interval '72 hours'), ('7d', now() - interval '7 days'),
                  ('30d', now() - interval '30 days')) AS v(len, start)
+  ), months AS MATERIALIZED (
+    SELECT d.marketplace_id, d.currency, d.month, d.sales, d.sum_minor
+    FROM market.product_sales_daily d
+    WHERE d.product_id = p_product AND d.region = p_region AND d.marketplace_id = p_marketplace
+      AND d.month >= (SELECT date_trunc('month', min(w.edge))::date FROM windows w)
   ), parts AS (
-    -- Whole days inside the 30-day window, from the series.
-    SELECT m.marketplace_id, m.currency, u.n, u.total,
-           m.month + (u.i - 1)::int > ((now() - interval '72 hours') AT TIME ZONE 'UTC')::date AS in_72h,
-           m.month + (u.i - 1)::int > ((now() - interval '7 days') AT TIME ZONE 'UTC')::date AS in_7d,
-           true AS in_30d
+    -- Whole days after a window's edge day, from the series: one row per day and window.
+    SELECT m.marketplace_id, m.currency, w.len, u.n, u.total
     FROM months m
     CROSS JOIN LATERAL unnest(m.sales, m.sum_minor) WITH ORDINALITY AS u(n, total, i)
+    JOIN windows w ON m.month + (u.i - 1)::int > w.edge
     WHERE u.n IS NOT NULL
-      AND m.month + (u.i - 1)::int > ((now() - interval '30 days') AT TIME ZONE 'UTC')::date
     UNION ALL
     -- Each window's edge day, from the raw sales after the window's start; skipped when the
     -- series has no sale that day.
-    SELECT s.marketplace_id, s.currency, 1, s.price_minor::bigint,
-           w.len = '72h', w.len = '7d', w.len = '30d'
+    SELECT s.marketplace_id, s.currency, w.len, 1, s.price_minor::bigint
     FROM windows w
     CROSS JOIN market.size_variants v
     JOIN market.sales s
@@ -62,11 +58,11 @@ BEGIN
                     AND m.sales[extract(day FROM w.edge)::int] IS NOT NULL)
   )
   SELECT x.marketplace_id, x.currency,
-         coalesce(sum(x.n) FILTER (WHERE x.in_72h), 0)::bigint,
-         coalesce(sum(x.n) FILTER (WHERE x.in_7d), 0)::bigint,
-         coalesce(sum(x.n) FILTER (WHERE x.in_30d), 0)::bigint,
-         round(sum(x.total) FILTER (WHERE x.in_7d)
-               / nullif(sum(x.n) FILTER (WHERE x.in_7d), 0))::bigint
+         coalesce(sum(x.n) FILTER (WHERE x.len = '72h'), 0)::bigint,
+         coalesce(sum(x.n) FILTER (WHERE x.len = '7d'), 0)::bigint,
+         coalesce(sum(x.n) FILTER (WHERE x.len = '30d'), 0)::bigint,
+         round(sum(x.total) FILTER (WHERE x.len = '7d')
+               / nullif(sum(x.n) FILTER (WHERE x.len = '7d'), 0))::bigint
   FROM parts x
   GROUP BY x.marketplace_id, x.currency;
 END

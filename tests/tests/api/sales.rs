@@ -29,22 +29,24 @@ async fn seed_sales(c: &tokio_postgres::Client, product: i32, variant: i32) {
         .iter()
         .map(|(h, p)| (now - Duration::hours(*h), *p))
         .collect();
-    seed_sales_at(c, product, variant, &sales).await;
+    seed_sales_at(c, product, variant, "10", &sales).await;
 }
 
-/// Writes Alias sales of one size in the US market through the sales write path (raw rows and
-/// the daily series in one statement), then records the product's walk as complete.
+/// Writes Alias sales of one size (`variant`, labelled `size` by Alias) in the US market through
+/// the sales write path (raw rows and the daily series in one statement), then records the
+/// product's walk as complete.
 async fn seed_sales_at(
     c: &tokio_postgres::Client,
     product: i32,
     variant: i32,
+    size: &str,
     sales: &[(chrono::DateTime<Utc>, i64)],
 ) {
     let now = Utc::now();
     let page = SalesPage {
         marketplace: Marketplace::Alias,
         external_product_id: "air-jordan-1-retro-high-og-dz5485-612".into(),
-        size: "10".into(),
+        size: size.into(),
         region: Region::US,
         currency: Currency::USD,
         sales: sales
@@ -256,6 +258,7 @@ async fn page_sales_volumes_cut_each_window_at_its_start_not_at_midnight() {
         &c,
         fx.jordan,
         size("10"),
+        "10",
         &[
             (now - h72 + ten, 10_000),
             (now - d7 + ten, 12_000),
@@ -267,6 +270,7 @@ async fn page_sales_volumes_cut_each_window_at_its_start_not_at_midnight() {
         &c,
         fx.jordan,
         size("9"),
+        "9",
         &[
             (now - h72 - ten, 11_000),
             (now - d7 - ten, 13_000),
