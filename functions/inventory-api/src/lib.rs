@@ -19,7 +19,7 @@ use shared::core::db::{DbPool, DbSettings, PooledClient, QueryLimits};
 use shared::core::tier::Cadences;
 use shared::valuation::fees::FeeSchedule;
 
-pub use routes::inventory::SizeRuns;
+pub use routes::inventory::{QuoteCache, SizeRuns};
 pub use shared::api::ApiError;
 
 /// Everything a request needs, built once per Lambda instance.
@@ -46,6 +46,8 @@ pub struct State {
     pub round_trips: AtomicU64,
     /// The products' size runs read so far, re-read only when a product's run changes.
     pub size_runs: SizeRuns,
+    /// The matched sizes' quotes read so far, re-read when their product is synced again.
+    pub quotes: QuoteCache,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -138,12 +140,14 @@ impl State {
             db_budget_mb: DEFAULT_DB_BUDGET_MB,
             round_trips: AtomicU64::new(0),
             size_runs: SizeRuns::default(),
+            quotes: QuoteCache::default(),
         }
     }
 
     /// From `DATABASE_URL`, `DB_POOL_SIZE` (default 2), `CORS_ALLOWED_ORIGINS`, the JWT settings
     /// (`SUPABASE_JWT_SECRET`, `SUPABASE_JWKS`, `SUPABASE_JWKS_URL`, `JWT_LEEWAY_SECS`),
-    /// `SYNC_QUEUE_URL`, `DB_SIZE_BUDGET_MB` (default 400) and the `FEE_*` overrides.
+    /// `SYNC_QUEUE_URL`, `DB_SIZE_BUDGET_MB` (default 400), `INVENTORY_QUOTES_CACHE_SECS` (default
+    /// 600) and the `FEE_*` overrides.
     pub async fn from_env() -> Result<Self, InitError> {
         let settings = DbSettings::from_url(&shared::core::db::database_url_from_env())?;
         let size = shared::core::config::parsed("DB_POOL_SIZE", 2usize)?;
@@ -163,6 +167,7 @@ impl State {
         state.outlier_ratio_pct = shared::valuation::outliers::ratio_from_env()?;
         state.on_demand = OnDemand::from_env()?;
         state.operators = operators_from_env()?;
+        state.quotes = QuoteCache::from_env()?;
         Ok(state)
     }
 

@@ -6,6 +6,7 @@ mod contract;
 mod inventory_auth;
 mod inventory_items;
 mod inventory_pages;
+mod inventory_quotes;
 mod inventory_values;
 mod me;
 mod page;

@@ -35,7 +35,7 @@ async fn seed_sales(c: &tokio_postgres::Client, product: i32, variant: i32) {
 /// Writes Alias sales of one size (`variant`, labelled `size` by Alias) in the US market through
 /// the sales write path (raw rows and the daily series in one statement), then records the
 /// product's walk as complete.
-async fn seed_sales_at(
+pub(crate) async fn seed_sales_at(
     c: &tokio_postgres::Client,
     product: i32,
     variant: i32,

@@ -18,7 +18,8 @@ WITH lp AS (
   -- and 30-day volume (raw sales). The newest day per marketplace is one backward step on the
   -- primary key (variant, marketplace, region, day), not a sort of the size's 90 days.
   SELECT d.variant_id, d.marketplace_id, d.currency, d.last_minor AS amount_minor,
-         d.last_at AS purchased_at, v.volume_72h, v.volume_30d
+         d.last_at AS purchased_at, v.volume_72h, v.volume_30d,
+         v.volumes_until
   FROM unnest($2::int4[]) AS t(variant_id)
   CROSS JOIN unnest($4::int2[]) AS m(marketplace_id)
   CROSS JOIN LATERAL (
@@ -29,7 +30,12 @@ WITH lp AS (
     LIMIT 1) d
   CROSS JOIN LATERAL (
     SELECT count(*) FILTER (WHERE s.purchased_at > now() - interval '72 hours') AS volume_72h,
-           count(*) AS volume_30d
+           count(*) AS volume_30d,
+           -- When the counts would next change with no new sale: the oldest sale in a window
+           -- leaves it (the API keeps the counts until then; see `quotes.rs`).
+           least(min(s.purchased_at) FILTER (WHERE s.purchased_at > now() - interval '72 hours')
+                   + interval '72 hours',
+                 min(s.purchased_at) + interval '30 days') AS volumes_until
     FROM market.sales s
     WHERE s.variant_id = d.variant_id AND s.marketplace_id = d.marketplace_id AND s.region = d.region
       AND s.purchased_at > now() - interval '30 days') v
@@ -41,7 +47,8 @@ FROM (SELECT coalesce(array_agg(variant_id), '{}') AS s_variant,
              coalesce(array_agg(amount_minor::int8), '{}') AS s_amount,
              coalesce(array_agg(purchased_at), '{}') AS s_purchased_at,
              coalesce(array_agg(volume_72h), '{}') AS s_volume_72h,
-             coalesce(array_agg(volume_30d), '{}') AS s_volume_30d
+             coalesce(array_agg(volume_30d), '{}') AS s_volume_30d,
+             coalesce(array_agg(volumes_until), '{}') AS s_volumes_until
       FROM size_sales) s
 CROSS JOIN (SELECT coalesce(array_agg(variant_id), '{}') AS p_variant,
              coalesce(array_agg(marketplace_id), '{}') AS p_marketplace,

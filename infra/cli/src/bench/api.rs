@@ -198,20 +198,15 @@ pub(crate) async fn measure(
         history.raw.push(raw);
         history.gz.push(gz);
     }
-    let mut inv = Samples::default();
-    for _ in 0..args.inventory_requests {
-        let req = request("/v1/inventory", "", Some(&tok))?;
-        let rt = inventory.round_trips.load(Ordering::Relaxed);
-        let (t, cpu) = (Instant::now(), process_cpu_ms());
-        let resp = inventory_api::handle(&inventory, req).await;
-        inv.ms.push(t.elapsed().as_secs_f64() * 1e3);
-        inv.cpu_ms += process_cpu_ms() - cpu;
-        inv.round_trips += inventory.round_trips.load(Ordering::Relaxed) - rt;
-        let (status, raw, gz) = body_sizes(resp);
-        inv.errors += usize::from(status != 200);
-        inv.raw.push(raw);
-        inv.gz.push(gz);
-    }
+    let inv = inventory_samples(&inventory, &tok, args.inventory_requests).await?;
+    // The same requests with the quotes read every time, as on an instance that holds none of
+    // them yet or after every product was synced again (its size runs are held already).
+    let mut uncached = inventory_api::State::from_env()
+        .await
+        .context("inventory-api state")?;
+    uncached.quotes = inventory_api::QuoteCache::new(std::time::Duration::ZERO);
+    let _ = inventory_api::handle(&uncached, request("/v1/inventory", "", Some(&tok))?).await;
+    let inv_uncached = inventory_samples(&uncached, &tok, args.inventory_requests).await?;
     // What one inventory response carries.
     let one = inventory_api::handle(&inventory, request("/v1/inventory", "", Some(&tok))?).await;
     let body = match one.into_body() {
@@ -244,6 +239,10 @@ pub(crate) async fn measure(
             &history,
         ),
         ("inventory `GET /v1/inventory` (open items)", &inv),
+        (
+            "inventory, every quote read (`INVENTORY_QUOTES_CACHE_SECS=0`)",
+            &inv_uncached,
+        ),
     ]);
     println!();
     println!(
@@ -263,6 +262,29 @@ pub(crate) async fn measure(
         load: format!("{load_before} before, {} after", load_average()),
         storage: None,
     })
+}
+
+/// `n` inventory requests of the bench user, one after the other, on `state`.
+async fn inventory_samples(
+    state: &inventory_api::State,
+    tok: &str,
+    n: usize,
+) -> anyhow::Result<Samples> {
+    let mut inv = Samples::default();
+    for _ in 0..n {
+        let req = request("/v1/inventory", "", Some(tok))?;
+        let rt = state.round_trips.load(Ordering::Relaxed);
+        let (t, cpu) = (Instant::now(), process_cpu_ms());
+        let resp = inventory_api::handle(state, req).await;
+        inv.ms.push(t.elapsed().as_secs_f64() * 1e3);
+        inv.cpu_ms += process_cpu_ms() - cpu;
+        inv.round_trips += state.round_trips.load(Ordering::Relaxed) - rt;
+        let (status, raw, gz) = body_sizes(resp);
+        inv.errors += usize::from(status != 200);
+        inv.raw.push(raw);
+        inv.gz.push(gz);
+    }
+    Ok(inv)
 }
 
 /// Storage per table after the run, and the steady state it implies for `products` products in

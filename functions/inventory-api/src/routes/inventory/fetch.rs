@@ -5,14 +5,16 @@
 //!    filtered by row-level security as well as by our own `user_id` predicate), and the first read
 //!    (`sql/inventory_read.sql`): items, fee profile, products, the size runs not held in memory
 //!    (`runs.rs`), FX.
-//! 2. The pairs' sizes are matched here (`match_size`), then the matched sizes' prices and sales
-//!    (`sql/inventory_quotes.sql`), the switch back to the owner role, the on-demand enqueue
-//!    (`sql/inventory_enqueue.sql`) and `COMMIT`.
+//! 2. The pairs' sizes are matched here (`match_size`), then the prices and sales of the matched
+//!    sizes that the instance does not hold from an earlier request (`quotes.rs`;
+//!    `sql/inventory_quotes.sql`, skipped when it holds them all), the switch back to the owner
+//!    role, the on-demand enqueue (`sql/inventory_enqueue.sql`) and `COMMIT`.
 //!
 //! Why two: prices and sales were read for every size of every owned product (~10,000 sizes,
 //! ~60,000 price rows at three regions for 1,000 pairs) so that Rust could match sizes afterwards;
 //! reading only the ~1,000 matched sizes by primary key costs far less than the round trip it adds.
 
+use chrono::Utc;
 use shared::core::db::Type;
 use shared::core::domain::Marketplace;
 use shared::core::sizes::matching::{match_size, ProductSizing, RunSize, SizeMatch};
@@ -20,6 +22,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use tokio_postgres::types::ToSql;
 
+use super::quotes::Stamp;
 use super::read::{QuotesRow, ReadRow};
 use super::rows::EnqueueRow;
 use crate::{ApiError, State};
@@ -114,12 +117,16 @@ async fn exchange(
     let matches = match_sizes(&read, &runs);
     read.attach_matches(&matches);
 
-    // The matched sizes, and those of them whose product's sales were fetched.
-    let synced: HashMap<i32, bool> = read
-        .products
-        .iter()
-        .map(|p| (p.id, p.sales_synced_at.is_some()))
-        .collect();
+    // The matched sizes, each with its product's stamp; the cache answers those whose product
+    // was not synced since they were read, the rest (and, where the product's sales were
+    // fetched, their sales) are read.
+    let stamps = read.stamps();
+    let unstamped = Stamp::default();
+    let stamp_of = |v: i32| {
+        read.product_of(v)
+            .and_then(|p| stamps.get(&p))
+            .unwrap_or(&unstamped)
+    };
     let mut priced: Vec<i32> = matches
         .iter()
         .flatten()
@@ -127,18 +134,27 @@ async fn exchange(
         .collect();
     priced.sort_unstable();
     priced.dedup();
-    let with_sales: Vec<i32> = priced
-        .iter()
-        .copied()
-        .filter(|v| read.product_of(*v).and_then(|p| synced.get(&p)) == Some(&true))
-        .collect();
+    let lookup = state.quotes.lookup(
+        &read.market,
+        priced.iter().map(|v| (*v, stamp_of(*v))),
+        Utc::now(),
+    );
     let sales_marketplaces = Marketplace::with_sales_ids();
     let quote_params: [(&(dyn ToSql + Sync), Type); 4] = [
-        (&priced, Type::INT4_ARRAY),
-        (&with_sales, Type::INT4_ARRAY),
+        (&lookup.missing, Type::INT4_ARRAY),
+        (&lookup.missing_with_sales, Type::INT4_ARRAY),
         (&read.market, Type::TEXT),
         (&sales_marketplaces, Type::INT2_ARRAY),
     ];
+    let read_quotes = async {
+        if lookup.missing.is_empty() {
+            return Ok(None);
+        }
+        client
+            .query_typed(QUOTES_SQL, &quote_params)
+            .await
+            .map(Some)
+    };
     let od = &state.on_demand;
     let enqueue_params: [(&(dyn ToSql + Sync), Type); 5] = [
         (&req.user.user_id, Type::UUID),
@@ -149,16 +165,30 @@ async fn exchange(
     ];
     state.count_round_trip();
     let (quote_rows, _, enqueue_rows, _) = futures::try_join!(
-        client.query_typed(QUOTES_SQL, &quote_params),
+        read_quotes,
         client.query_typed(AS_OWNER_SQL, &[]),
         client.query_typed(ENQUEUE_SQL, &enqueue_params),
         client.batch_execute("COMMIT"),
     )?;
-    let quotes = read.quotes(
-        quote_rows
-            .first()
-            .ok_or_else(|| ApiError::Decode("no quotes row".into()))?,
-    )?;
+    let mut quotes = QuotesRow {
+        prices: lookup.prices,
+        size_sales: lookup.sales,
+    };
+    if let Some(rows) = quote_rows {
+        let fetched = super::read::quotes(
+            rows.first()
+                .ok_or_else(|| ApiError::Decode("no quotes row".into()))?,
+        )?;
+        state.quotes.store(
+            &read.market,
+            lookup.missing.iter().map(|v| (*v, stamp_of(*v))),
+            &fetched.prices,
+            &fetched.size_sales,
+        );
+        quotes.prices.extend(fetched.prices);
+        quotes.size_sales.extend(fetched.size_sales);
+    }
+    read.observe(&mut quotes.prices);
     let enqueue = super::read::enqueue(
         enqueue_rows
             .first()

@@ -10,6 +10,7 @@
 mod fetch;
 mod out;
 mod page;
+mod quotes;
 mod read;
 mod rows;
 mod runs;
@@ -28,6 +29,7 @@ use shared::valuation::fx::{Converter, RateTable};
 use crate::queue;
 use crate::{ApiError, State};
 
+pub use self::quotes::QuoteCache;
 use self::read::PriceRow;
 pub use self::runs::SizeRuns;
 

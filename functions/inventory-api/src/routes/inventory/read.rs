@@ -16,12 +16,13 @@ use shared::valuation::seller::ProfileRow;
 use tokio_postgres::Row;
 use uuid::Uuid;
 
+use super::quotes::Stamp;
 use super::rows::{EnqueueRow, ItemRow, LinkRow, ListingRow, ProductRow};
 use super::sales::SizeSalesRow;
 use crate::ApiError;
 
 /// A size's latest quote on one marketplace in the requested market.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct PriceRow {
     pub(super) variant_id: i32,
     pub(super) marketplace_id: i16,
@@ -110,14 +111,52 @@ impl ReadRow {
             .collect()
     }
 
-    /// Decodes the second read's row, each price observed at the later of its own time and its
-    /// product's observation time.
-    pub(super) fn quotes(&self, row: &Row) -> Result<QuotesRow, ApiError> {
-        Ok(QuotesRow {
-            prices: prices(row, &self.product_of, &self.observed)?,
-            size_sales: size_sales(row)?,
-        })
+    /// Each owned product's stamp in the requested market (`quotes::Stamp`): its observation
+    /// times, and when its sales were walked.
+    pub(super) fn stamps(&self) -> HashMap<i32, Stamp> {
+        let mut stamps: HashMap<i32, Stamp> = self
+            .products
+            .iter()
+            .map(|p| {
+                let stamp = Stamp {
+                    observed: Vec::new(),
+                    sales: p.sales_synced_at,
+                };
+                (p.id, stamp)
+            })
+            .collect();
+        for ((product, marketplace), at) in &self.observed {
+            if let Some(s) = stamps.get_mut(product) {
+                s.observed.push((*marketplace, *at));
+            }
+        }
+        for s in stamps.values_mut() {
+            s.observed.sort_unstable();
+        }
+        stamps
     }
+
+    /// Each price observed at the later of its own time and its product's observation time
+    /// (rows are rewritten only when a value changes; an unchanged price was confirmed since).
+    pub(super) fn observe(&self, prices: &mut [PriceRow]) {
+        for p in prices {
+            let product_observed = self
+                .product_of
+                .get(&p.variant_id)
+                .and_then(|product| self.observed.get(&(*product, p.marketplace_id)));
+            if let Some(o) = product_observed {
+                p.observed_at = p.observed_at.max(*o);
+            }
+        }
+    }
+}
+
+/// Decodes the second read's row (prices as stored: `ReadRow::observe` dates them).
+pub(super) fn quotes(row: &Row) -> Result<QuotesRow, ApiError> {
+    Ok(QuotesRow {
+        prices: prices(row)?,
+        size_sales: size_sales(row)?,
+    })
 }
 
 /// The enqueue statement's row: the owned products' marketplace links (binary column arrays) and
@@ -380,6 +419,7 @@ fn size_sales(row: &Row) -> Result<Vec<SizeSalesRow>, ApiError> {
     let purchased_at: Vec<DateTime<Utc>> = row.try_get("s_purchased_at")?;
     let volume_72h: Vec<i64> = row.try_get("s_volume_72h")?;
     let volume_30d: Vec<i64> = row.try_get("s_volume_30d")?;
+    let volumes_until: Vec<Option<DateTime<Utc>>> = row.try_get("s_volumes_until")?;
     common_len([
         variant.len(),
         marketplace.len(),
@@ -388,6 +428,7 @@ fn size_sales(row: &Row) -> Result<Vec<SizeSalesRow>, ApiError> {
         purchased_at.len(),
         volume_72h.len(),
         volume_30d.len(),
+        volumes_until.len(),
     ])?;
     Ok(currency
         .into_iter()
@@ -400,17 +441,13 @@ fn size_sales(row: &Row) -> Result<Vec<SizeSalesRow>, ApiError> {
             purchased_at: purchased_at[i],
             volume_72h: volume_72h[i],
             volume_30d: volume_30d[i],
+            volumes_until: volumes_until[i],
         })
         .collect())
 }
 
-/// The prices, each observed at the later of its own time and its product's observation time
-/// (rows are rewritten only when a value changes; an unchanged price was confirmed since).
-fn prices(
-    row: &Row,
-    product_of: &HashMap<i32, i32>,
-    observed: &HashMap<(i32, i16), DateTime<Utc>>,
-) -> Result<Vec<PriceRow>, ApiError> {
+/// The matched sizes' latest prices.
+fn prices(row: &Row) -> Result<Vec<PriceRow>, ApiError> {
     let variant: Vec<i32> = row.try_get("p_variant")?;
     let marketplace: Vec<i16> = row.try_get("p_marketplace")?;
     let currency: Vec<String> = row.try_get("p_currency")?;
@@ -432,20 +469,15 @@ fn prices(
     Ok(currency
         .into_iter()
         .enumerate()
-        .map(|(i, currency)| {
-            let product_observed = product_of
-                .get(&variant[i])
-                .and_then(|p| observed.get(&(*p, marketplace[i])));
-            PriceRow {
-                variant_id: variant[i],
-                marketplace_id: marketplace[i],
-                currency,
-                ask_minor: ask[i],
-                bid_minor: bid[i],
-                last_sale_minor: last_sale[i],
-                observed_at: product_observed.map_or(observed_at[i], |o| (*o).max(observed_at[i])),
-                changed_at: changed_at[i],
-            }
+        .map(|(i, currency)| PriceRow {
+            variant_id: variant[i],
+            marketplace_id: marketplace[i],
+            currency,
+            ask_minor: ask[i],
+            bid_minor: bid[i],
+            last_sale_minor: last_sale[i],
+            observed_at: observed_at[i],
+            changed_at: changed_at[i],
         })
         .collect())
 }

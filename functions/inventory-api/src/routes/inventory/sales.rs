@@ -13,7 +13,7 @@ use crate::ApiError;
 
 /// A size's sales on one marketplace in the requested market, as the read query returns them
 /// (decoded in `read.rs`).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct SizeSalesRow {
     pub(super) variant_id: i32,
     pub(super) marketplace_id: i16,
@@ -22,6 +22,8 @@ pub(super) struct SizeSalesRow {
     pub(super) purchased_at: DateTime<Utc>,
     pub(super) volume_72h: i64,
     pub(super) volume_30d: i64,
+    /// When the volumes would next change with no new sale (none: no sale in 30 days).
+    pub(super) volumes_until: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Serialize)]
