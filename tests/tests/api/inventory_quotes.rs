@@ -1,13 +1,15 @@
 //! The inventory's quotes held in memory between requests (`INVENTORY_QUOTES_CACHE_SECS`): one
 //! instance answers a size from memory until a sync writes its product (prices through the
-//! snapshot write path, sales through a sales walk) or until a sale would leave a volume window.
+//! snapshot write path, sales through the sales write path) or until a sale would leave a volume
+//! window.
 
 use chrono::{DateTime, Duration, Utc};
 use e2e_tests::api::{self, item_of, seed_market, Item};
 use e2e_tests::db::TestDb;
 use serde_json::Value;
 use shared::core::domain::{Currency, Marketplace, Region};
-use shared::marketplaces::snapshot::{MarketSnapshot, Quote};
+use shared::marketplaces::snapshot::{MarketSnapshot, Quote, Sale, SalesPage, SalesSkipped};
+use shared::sync::sales::store::{write_sales, SizeSales};
 use shared::sync::store::write_snapshot;
 use uuid::Uuid;
 
@@ -98,15 +100,37 @@ async fn an_instance_answers_quotes_from_memory_until_a_sync_moves_their_product
     let v = api::inventory_as(&s, user, "").await.json();
     assert_eq!(stockx_ask(&v, pair), Some(21_000));
 
-    // A sales walk records its new sale: read again.
-    seed_sales_at(
+    // A sales walk stores a region's new sale and has not finished (its other regions are
+    // still being asked): the write itself moved the product's stamp, so it is read again.
+    let page = SalesPage {
+        marketplace: Marketplace::Alias,
+        external_product_id: "air-jordan-1-retro-high-og-dz5485-612".into(),
+        size: "10".into(),
+        region: Region::US,
+        currency: Currency::USD,
+        sales: vec![Sale {
+            purchased_at: now - Duration::minutes(30),
+            price_minor: 24_000,
+            consigned: false,
+        }],
+        skipped: SalesSkipped::default(),
+        fetched_at: now,
+    };
+    let pages = [SizeSales {
+        variant_id: ten,
+        page: &page,
+    }];
+    let w = write_sales(
         &c,
         f.jordan,
-        ten,
-        "10",
-        &[(now - Duration::minutes(30), 24_000)],
+        Marketplace::Alias,
+        Region::US,
+        &pages,
+        now - Duration::days(35),
     )
-    .await;
+    .await
+    .unwrap();
+    assert_eq!(w.inserted, 1);
     let v = api::inventory_as(&s, user, "").await.json();
     assert_eq!(sales(&v, pair), (Some(24_000), Some(2), Some(2)));
 

@@ -68,6 +68,13 @@ WITH input AS (
                max(purchased_at) AS last_at, (array_agg(price_minor ORDER BY purchased_at DESC))[1] AS last
         FROM ins GROUP BY 1) days
   HAVING count(*) > 0
+), stamp AS (
+  -- The product's sales moved: `synced_at` moves with them, in the same statement, so a reader
+  -- that holds its sizes' sales stamped with the old value (inventory-api's `quotes.rs`) reads
+  -- them again. A product's first walk has no row yet; it is created when the walk ends.
+  UPDATE market.sales_sync SET synced_at = now()
+  WHERE product_id = $8 AND EXISTS (SELECT 1 FROM ins)
+  RETURNING 1
 )
 SELECT (SELECT count(*) FROM input), (SELECT count(*) FROM ins),
        (SELECT count(*) FROM sizes) + coalesce((SELECT written FROM products), 0)")

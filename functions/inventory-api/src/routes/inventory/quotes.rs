@@ -9,15 +9,14 @@
 //! - prices: the product's observation time on each marketplace in the market
 //!   (`market_observations`, written in the same statement as its latest prices, on every sync,
 //!   changed or not);
-//! - sales: when the product's sales were last walked (`sales_sync.synced_at`); a size's 72-hour
-//!   and 30-day volumes also change as its oldest sale in a window leaves it, so an entry also
-//!   holds only until then (`volumes_until`, from the same read).
+//! - sales: `sales_sync.synced_at`, which every sales write that stores a new sale moves in the
+//!   same statement (`shared/src/sync/sales/store.rs`), as does the end of each walk; a size's
+//!   72-hour and 30-day volumes also change as its oldest sale in a window leaves it, so an entry
+//!   also holds only until then (`volumes_until`, from the same read).
 //!
 //! The stamp is read in the first statement and the quotes after it, so an entry is never older
-//! than its stamp (at worst newer, and then re-read once). The region writes of a sales walk commit
-//! before the walk stamps `synced_at`, so an entry read in between holds the walk's earlier sales
-//! until the walk ends; a walk that fails halfway leaves it until `ttl`. `ttl` also bounds anything
-//! else that would change a quote without a sync (an operator's manual fix).
+//! than its stamp (at worst newer, and then re-read once). `ttl` bounds anything that would change
+//! a quote without a sync (an operator's manual fix, a size's last sale pruned after 90 days).
 //!
 //! Quotes are market data, the same for every seller, so one cache serves every user of the
 //! instance; the per-request parts (each price's product observation time, the user's fees)
@@ -43,7 +42,7 @@ pub const DEFAULT_TTL: Duration = Duration::from_secs(600);
 pub(super) struct Stamp {
     /// The product's observation time per marketplace in the market, by marketplace id.
     pub(super) observed: Vec<(i16, DateTime<Utc>)>,
-    /// When its sales were last walked; `None`: its sales are not read (never walked).
+    /// When its sales were last written or walked; `None`: its sales are not read (never walked).
     pub(super) sales: Option<DateTime<Utc>>,
 }
 
