@@ -8,12 +8,11 @@ use e2e_tests::api::{self, item_of, seed_market, Item};
 use e2e_tests::db::TestDb;
 use serde_json::Value;
 use shared::core::domain::{Currency, Marketplace, Region};
-use shared::marketplaces::snapshot::{MarketSnapshot, Quote, Sale, SalesPage, SalesSkipped};
-use shared::sync::sales::store::{write_sales, SizeSales};
+use shared::marketplaces::snapshot::{MarketSnapshot, Quote};
 use shared::sync::store::write_snapshot;
 use uuid::Uuid;
 
-use crate::sales::seed_sales_at;
+use crate::sales::{seed_sales_at, write_size_sales};
 
 /// A StockX price call for the Jordan in the US that reports `ask` for its size 10.
 async fn stockx_sync(c: &tokio_postgres::Client, product: i32, at: DateTime<Utc>, ask: i64) {
@@ -102,35 +101,14 @@ async fn an_instance_answers_quotes_from_memory_until_a_sync_moves_their_product
 
     // A sales walk stores a region's new sale and has not finished (its other regions are
     // still being asked): the write itself moved the product's stamp, so it is read again.
-    let page = SalesPage {
-        marketplace: Marketplace::Alias,
-        external_product_id: "air-jordan-1-retro-high-og-dz5485-612".into(),
-        size: "10".into(),
-        region: Region::US,
-        currency: Currency::USD,
-        sales: vec![Sale {
-            purchased_at: now - Duration::minutes(30),
-            price_minor: 24_000,
-            consigned: false,
-        }],
-        skipped: SalesSkipped::default(),
-        fetched_at: now,
-    };
-    let pages = [SizeSales {
-        variant_id: ten,
-        page: &page,
-    }];
-    let w = write_sales(
+    write_size_sales(
         &c,
         f.jordan,
-        Marketplace::Alias,
-        Region::US,
-        &pages,
-        now - Duration::days(35),
+        ten,
+        "10",
+        &[(now - Duration::minutes(30), 24_000)],
     )
-    .await
-    .unwrap();
-    assert_eq!(w.inserted, 1);
+    .await;
     let v = api::inventory_as(&s, user, "").await.json();
     assert_eq!(sales(&v, pair), (Some(24_000), Some(2), Some(2)));
 

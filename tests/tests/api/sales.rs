@@ -42,6 +42,23 @@ pub(crate) async fn seed_sales_at(
     size: &str,
     sales: &[(chrono::DateTime<Utc>, i64)],
 ) {
+    write_size_sales(c, product, variant, size, sales).await;
+    let end = WalkEnd::Complete {
+        due_in_secs: 86_400.0,
+    };
+    finish_walk(c, product, true, &end, &serde_json::json!({}))
+        .await
+        .unwrap();
+}
+
+/// The sales write of [`seed_sales_at`] alone, as one region of a walk that has not ended.
+pub(crate) async fn write_size_sales(
+    c: &tokio_postgres::Client,
+    product: i32,
+    variant: i32,
+    size: &str,
+    sales: &[(chrono::DateTime<Utc>, i64)],
+) {
     let now = Utc::now();
     let page = SalesPage {
         marketplace: Marketplace::Alias,
@@ -75,12 +92,6 @@ pub(crate) async fn seed_sales_at(
     .await
     .unwrap();
     assert_eq!(w.inserted, sales.len() as i64);
-    let end = WalkEnd::Complete {
-        due_in_secs: 86_400.0,
-    };
-    finish_walk(c, product, true, &end, &serde_json::json!({}))
-        .await
-        .unwrap();
 }
 
 #[tokio::test]
