@@ -3,9 +3,11 @@
 //! taken from the fee schedule, the one place fee defaults live. Used by `/v1/inventory`,
 //! `/v1/me` and, for a signed-in caller, the market page.
 
-/// Two CTEs, `own` and `prof` (one row: the seller's profile or the defaults), for the user id in
-/// `$1`. A query starts `WITH {PROFILE_CTES}, …` and reads `prof`.
-pub const PROFILE_CTES: &str = include_str!("sql/seller_profile.sql");
+/// One CTE, `prof` (one row: the seller's profile or the install's defaults), for the user id in
+/// `$1`. A query starts `WITH {PROFILE_CTES}, …` and reads `prof`. `market.seller_profile` (a SQL
+/// function, planned inline) is the one definition: the inventory's first read, a PL/pgSQL
+/// function, calls it too.
+pub const PROFILE_CTES: &str = "prof AS (SELECT * FROM market.seller_profile($1))";
 
 use crate::core::domain::{Currency, Money, Region};
 use crate::valuation::fees::{normalize_country, FeeProfile, FeeSchedule};

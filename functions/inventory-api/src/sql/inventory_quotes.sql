@@ -2,7 +2,7 @@
 -- sales ($2, those of them whose product's sales were fetched) in the requested market ($3), per
 -- marketplace that reports sales ($4). Every lookup is by primary key, so the cost follows the
 -- pairs, not the products' whole size runs. Prices and sales come back as one binary array per
--- column (see inventory_read.sql).
+-- column (see `market.inventory_read`).
 WITH lp AS (
   SELECT l.variant_id, l.marketplace_id, l.currency, l.ask_minor, l.bid_minor, l.last_sale_minor,
          l.observed_at, l.changed_at

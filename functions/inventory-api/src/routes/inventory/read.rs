@@ -1,6 +1,6 @@
-//! Decoding the inventory's two round trips: `sql/inventory_read.sql` (items, products, their size
+//! Decoding the inventory's two round trips: `market.inventory_read` (items, products, their size
 //! runs), then `sql/inventory_quotes.sql` (prices and sales of the matched sizes) and
-//! `sql/inventory_enqueue.sql` (marketplace links, sync jobs). The small sets arrive as JSON; the
+//! `market.inventory_enqueue` (marketplace links, sync jobs). The small sets arrive as JSON; the
 //! items, products, size runs, prices and links as one binary array per column (hundreds to
 //! thousands of rows for a large inventory: PostgreSQL's binary arrays cost neither side any text
 //! printing or parsing).
@@ -112,7 +112,7 @@ impl ReadRow {
     }
 
     /// Each owned product's stamp in the requested market (`quotes::Stamp`): its observation
-    /// times, and when its sales were walked.
+    /// times, and when its sales were last written or walked (`sales_sync.synced_at`).
     pub(super) fn stamps(&self) -> HashMap<i32, Stamp> {
         let mut stamps: HashMap<i32, Stamp> = self
             .products
