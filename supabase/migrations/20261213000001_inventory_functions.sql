@@ -178,11 +178,16 @@ $fn$;
 -- install per day (the planner's daily reserve pays). Returns the open and new jobs and the
 -- products' marketplace links.
 --
+-- p_products: the held pairs' products as the first read chose them (one per style key), when
+-- that read covered both held statuses (`status=open` or `all`: every request of the app's
+-- inventory screen); NULL otherwise, and the held pairs' products are looked up here from their
+-- style ids (~1.1 ms for 1,000 pairs: a regexp per pair).
+--
 -- Runs as the API's own role, after the inventory read switched back from `authenticated`; not
 -- callable by the app's users (it writes sync_jobs for whichever user it is given).
 CREATE OR REPLACE FUNCTION market.inventory_enqueue(p_user uuid, p_marketplaces smallint[],
                                                     p_per_request bigint, p_per_user_day bigint,
-                                                    p_daily_max bigint)
+                                                    p_daily_max bigint, p_products integer[])
   RETURNS TABLE (open_jobs json, new_jobs json,
                  l_product integer[], l_marketplace smallint[], l_status text[],
                  l_last_synced_at timestamptz[], l_external_id text[], l_url_key text[])
@@ -196,9 +201,13 @@ BEGIN
   WITH keys AS (
     SELECT DISTINCT regexp_replace(upper(i.style_id), '[^A-Z0-9]', '', 'g') AS key
     FROM market.inventory i
-    WHERE i.user_id = p_user AND i.status IN ('in_stock', 'consigned')
+    WHERE p_products IS NULL AND i.user_id = p_user AND i.status IN ('in_stock', 'consigned')
   ), prods AS (
-    SELECT p.id FROM market.products p WHERE p.style_key IN (SELECT k.key FROM keys k)
+    SELECT p.id FROM market.products p
+    WHERE p_products IS NOT NULL AND p.id = ANY(p_products)
+    UNION ALL
+    SELECT p.id FROM market.products p
+    WHERE p_products IS NULL AND p.style_key IN (SELECT k.key FROM keys k)
   ), callable AS (
     SELECT m.id FROM market.marketplaces m
     WHERE m.id = ANY(p_marketplaces)
@@ -248,4 +257,5 @@ BEGIN
         FROM market.marketplace_links l WHERE l.product_id IN (SELECT pr.id FROM prods pr)) lk;
 END
 $fn$;
-REVOKE ALL ON FUNCTION market.inventory_enqueue(uuid, smallint[], bigint, bigint, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION market.inventory_enqueue(uuid, smallint[], bigint, bigint, bigint, integer[])
+  FROM PUBLIC;

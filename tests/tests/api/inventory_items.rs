@@ -451,3 +451,45 @@ async fn a_looping_client_with_stockx_revoked_enqueues_bounded_alias_work_only()
         .get(0);
     assert_eq!(requested_by, 25);
 }
+
+#[tokio::test]
+async fn on_demand_syncs_cover_the_held_pairs_whichever_statuses_are_listed() {
+    let db = TestDb::new().await;
+    let c = db.client().await;
+    let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+    // Four styles we know but have never mapped: each seller holds one pair and has sold another.
+    c.batch_execute(&format!(
+        "INSERT INTO market.products (style_code, brand, name)
+           SELECT 'HP' || g || '-100', 'Nike', 'Held or sold ' || g FROM generate_series(1, 4) g;
+         INSERT INTO market.inventory_items (user_id, style_id, size, status) VALUES
+           ('{a}', 'hp1 100', '10', 'in_stock'), ('{a}', 'HP2-100', '10', 'sold'),
+           ('{b}', 'HP3-100', '9', 'consigned'), ('{b}', 'HP4-100', '9', 'sold');"
+    ))
+    .await
+    .unwrap();
+    let s = state(&db);
+    // A lists only sold pairs: the products of its held pairs are found by the enqueue itself.
+    // B lists every pair: the enqueue is given the products the read found.
+    for (user, query) in [(a, "status=sold"), (b, "status=all")] {
+        let r = inventory(&s, user, query).await;
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    }
+    let rows = c
+        .query(
+            "SELECT j.requested_by, p.style_code, count(*) FROM market.sync_jobs j
+             JOIN market.products p ON p.id = j.product_id
+             WHERE j.kind = 'map' AND j.status = 'queued' GROUP BY 1, 2 ORDER BY 2",
+            &[],
+        )
+        .await
+        .unwrap();
+    let jobs: Vec<(Uuid, String, i64)> = rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    // One mapping job per marketplace for each held pair's product; none for the sold pairs'.
+    assert_eq!(
+        jobs,
+        [(a, "HP1-100".to_string(), 2), (b, "HP3-100".to_string(), 2)]
+    );
+}

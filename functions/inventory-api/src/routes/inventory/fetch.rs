@@ -41,7 +41,7 @@ const AS_OWNER_SQL: &str =
 // transaction-mode pooler, and planning them inline took ~2.7 ms per request.
 const READ_SQL: &str = "SELECT * FROM market.inventory_read($1, $2, $3, $4, $5)";
 const QUOTES_SQL: &str = include_str!("../../sql/inventory_quotes.sql");
-const ENQUEUE_SQL: &str = "SELECT * FROM market.inventory_enqueue($1, $2, $3, $4, $5)";
+const ENQUEUE_SQL: &str = "SELECT * FROM market.inventory_enqueue($1, $2, $3, $4, $5, $6)";
 
 /// What the two reads returned, with each item's size match (aligned with `read.items`).
 pub(super) struct Fetched {
@@ -152,12 +152,16 @@ async fn exchange(
             .map(Some)
     };
     let od = &state.on_demand;
-    let enqueue_params: [(&(dyn ToSql + Sync), Type); 5] = [
+    // The products this read found for the held pairs, so that the enqueue does not look them up
+    // again from the pairs' style ids.
+    let held_products = read.held_products(req.statuses);
+    let enqueue_params: [(&(dyn ToSql + Sync), Type); 6] = [
         (&req.user.user_id, Type::UUID),
         (&od.marketplaces, Type::INT2_ARRAY),
         (&od.per_request, Type::INT8),
         (&od.per_user_day, Type::INT8),
         (&od.daily_max, Type::INT8),
+        (&held_products, Type::INT4_ARRAY),
     ];
     state.count_round_trip();
     let (quote_rows, _, enqueue_rows, _) = futures::try_join!(

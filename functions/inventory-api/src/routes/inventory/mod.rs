@@ -39,9 +39,13 @@ use self::value::Valuer;
 
 const STATUSES: &str = "open, all, in_stock, consigned, sold, removed";
 
+/// The statuses of pairs the seller still holds (`status=open`): the only ones valued, counted in
+/// the unrealized totals and synced on demand (`market.inventory_enqueue` reads the same two).
+const HELD: [&str; 2] = ["in_stock", "consigned"];
+
 fn parse_statuses(q: &mut shared::api::Query) -> Vec<String> {
     let list: &[&str] = match q.string("status", 20).as_deref() {
-        None | Some("open") => &["in_stock", "consigned"],
+        None | Some("open") => &HELD,
         Some("all") => &["in_stock", "consigned", "sold", "removed"],
         Some("in_stock") => &["in_stock"],
         Some("consigned") => &["consigned"],
@@ -245,7 +249,7 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
         totals.items += 1;
         // The app moves sold pairs to its sales table and hides removed ones: neither is held, so
         // neither is valued at today's market nor counted in unrealized totals.
-        if !matches!(it.status.as_str(), "in_stock" | "consigned") {
+        if !HELD.contains(&it.status.as_str()) {
             out.reason = Some("not_held");
             items.push((key, out));
             continue;

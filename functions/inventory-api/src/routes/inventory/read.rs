@@ -111,6 +111,29 @@ impl ReadRow {
             .collect()
     }
 
+    /// The held pairs' products as this read chose them (one per style key), sorted; `None` when
+    /// the request's statuses left some held pairs unread (`market.inventory_enqueue` then looks
+    /// them up itself).
+    pub(super) fn held_products(&self, statuses: &[String]) -> Option<Vec<i32>> {
+        if !super::HELD.iter().all(|h| statuses.iter().any(|s| s == h)) {
+            return None;
+        }
+        let by_key: HashMap<&str, i32> = self
+            .products
+            .iter()
+            .map(|p| (p.style_key.as_str(), p.id))
+            .collect();
+        let mut ids: Vec<i32> = self
+            .items
+            .iter()
+            .filter(|it| super::HELD.contains(&it.status.as_str()))
+            .filter_map(|it| by_key.get(it.key.as_str()).copied())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Some(ids)
+    }
+
     /// Each owned product's stamp in the requested market (`quotes::Stamp`): its observation
     /// times, and when its sales were last written or walked (`sales_sync.synced_at`).
     pub(super) fn stamps(&self) -> HashMap<i32, Stamp> {
