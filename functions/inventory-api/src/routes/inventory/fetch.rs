@@ -38,7 +38,7 @@ const AS_OWNER_SQL: &str =
 
 // The first read and the enqueue are PL/pgSQL functions (migration `inventory_functions`), so
 // that the server keeps their plans between requests: nothing can be prepared through the
-// transaction-mode pooler, and planning them inline took ~2.7 ms per request.
+// transaction-mode pooler, and parsing and planning them inline took ~3.5 ms per request.
 const READ_SQL: &str = "SELECT * FROM market.inventory_read($1, $2, $3, $4, $5)";
 const QUOTES_SQL: &str = include_str!("../../sql/inventory_quotes.sql");
 const ENQUEUE_SQL: &str = "SELECT * FROM market.inventory_enqueue($1, $2, $3, $4, $5, $6)";
