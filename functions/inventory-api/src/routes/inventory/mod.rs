@@ -154,18 +154,38 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
         prices: &prices_by_variant,
         synced_elsewhere: &synced_elsewhere,
     };
-    let mut items = Vec::with_capacity(read.items.len());
+    // The page is known before anything is valued: the items arrive ordered by their cursor and
+    // no filter depends on a price. Every admitted item is valued, since the totals cover them
+    // all, but only the page's items are built for the response (200 of ~1,000 by default).
+    let admitted: Vec<bool> = read
+        .items
+        .iter()
+        .map(|it| filters.admit(it, products.get(it.key.as_str()).copied()))
+        .collect();
+    let cursors: Vec<page::Cursor> = read
+        .items
+        .iter()
+        .zip(&admitted)
+        .filter(|(_, a)| **a)
+        .map(|(it, _)| page::Cursor::of(it.created_at, it.id))
+        .collect();
+    let (on_page, page) = page::window(&cursors, after, limit);
+    let mut items = Vec::with_capacity(on_page.len());
     let mut totals = Totals {
         currency: Some(currency),
         ..Totals::default()
     };
     let mut profit_cost = 0i64;
-    for (it, size_match) in read.items.iter().zip(matches) {
-        let product = products.get(it.key.as_str()).copied();
-        if !filters.admit(it, product) {
+    let mut position = 0usize;
+    for ((it, size_match), admitted) in read.items.iter().zip(matches).zip(admitted) {
+        if !admitted {
             continue;
         }
-        let key = page::Cursor::of(it.created_at, it.id);
+        let shown = on_page.contains(&position);
+        position += 1;
+        let product = products.get(it.key.as_str()).copied();
+        // Off the page only what the valuation and the totals read is filled in.
+        let text = |s: &String| if shown { s.clone() } else { String::new() };
         let purchase_currency = it
             .purchase_currency
             .as_deref()
@@ -182,8 +202,8 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
             .map_err(|e| ApiError::Pricing(e.into()))?;
         let mut out = ItemOut {
             id: it.id,
-            style_id: it.style_id.clone(),
-            product: product.map(|p| ProductOut {
+            style_id: text(&it.style_id),
+            product: product.filter(|_| shown).map(|p| ProductOut {
                 style_code: p.style_code.clone(),
                 name: p.name.clone(),
                 brand: p.brand.clone(),
@@ -192,21 +212,25 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
                 tier: Tier::parse(&p.tier).unwrap_or(Tier::Cold),
             }),
             size: SizeOut {
-                size: it.size.clone(),
-                unit: it.size_unit.clone(),
-                us_size: size_match.as_ref().and_then(|m| m.us_label.clone()),
+                size: text(&it.size),
+                unit: text(&it.size_unit),
+                us_size: size_match
+                    .as_ref()
+                    .filter(|_| shown)
+                    .and_then(|m| m.us_label.clone()),
                 conversion: size_match.as_ref().and_then(|m| m.conversion),
                 candidates: size_match
                     .as_ref()
+                    .filter(|_| shown)
                     .map(|m| m.candidates.clone())
                     .unwrap_or_default(),
             },
-            status: it.status.clone(),
-            condition: it.condition.clone(),
+            status: text(&it.status),
+            condition: it.condition.as_ref().filter(|_| shown).cloned(),
             purchase_date: it.purchase_date,
             purchase_currency,
             purchase_price_minor,
-            purchase_source: it.purchase_source.clone(),
+            purchase_source: it.purchase_source.as_ref().filter(|_| shown).cloned(),
             cost_currency_assumed: it.purchase_price.is_some() && purchase_currency.is_none(),
             cost_minor,
             marketplaces: Vec::new(),
@@ -235,6 +259,7 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
             listings: it
                 .listings
                 .iter()
+                .filter(|_| shown)
                 .map(|l| ListingOut {
                     platform: l.platform.clone(),
                     price_minor: l
@@ -251,7 +276,9 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
         // neither is valued at today's market nor counted in unrealized totals.
         if !HELD.contains(&it.status.as_str()) {
             out.reason = Some("not_held");
-            items.push((key, out));
+            if shown {
+                items.push(out);
+            }
             continue;
         }
         // Market prices are for new pairs; a used pair is not valued at them (its cost still
@@ -262,7 +289,9 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
                 totals.items_with_cost += 1;
                 totals.cost_basis_minor += c;
             }
-            items.push((key, out));
+            if shown {
+                items.push(out);
+            }
             continue;
         }
         valuer.value_item(
@@ -292,10 +321,11 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
         if let Some(p) = out.best_payout {
             totals.net_payout_minor += p.net_minor;
         }
-        items.push((key, out));
+        if shown {
+            items.push(out);
+        }
     }
     totals.unrealized_profit_pct = percent(totals.unrealized_profit_minor, profit_cost, 2);
-    let (items, page) = page::slice(items, after, limit);
 
     let out = Out {
         market,

@@ -117,25 +117,20 @@ pub(super) struct PageOut {
     pub(super) next_cursor: Option<String>,
 }
 
-/// The page after `cursor` of `items` (sorted by their cursor, as the query returns them).
-pub(super) fn slice<T>(
-    items: Vec<(Cursor, T)>,
+/// The page after `after` of the filtered items' cursors (sorted, as the query returns the
+/// items): the range of positions it holds, and its summary.
+pub(super) fn window(
+    keys: &[Cursor],
     after: Option<Cursor>,
     limit: i64,
-) -> (Vec<T>, PageOut) {
-    let total_items = items.len();
-    let start = after.map_or(0, |c| items.partition_point(|(k, _)| *k <= c));
+) -> (std::ops::Range<usize>, PageOut) {
+    let total_items = keys.len();
+    let start = after.map_or(0, |c| keys.partition_point(|k| *k <= c));
     let limit_n = usize::try_from(limit).unwrap_or(usize::MAX);
     let end = start.saturating_add(limit_n).min(total_items);
-    let next_cursor = (end < total_items && end > start).then(|| items[end - 1].0.encode());
-    let page: Vec<T> = items
-        .into_iter()
-        .skip(start)
-        .take(end - start)
-        .map(|(_, t)| t)
-        .collect();
+    let next_cursor = (end < total_items && end > start).then(|| keys[end - 1].encode());
     (
-        page,
+        start..end,
         PageOut {
             limit,
             returned: end - start,
@@ -149,26 +144,24 @@ pub(super) fn slice<T>(
 mod tests {
     use super::*;
 
-    fn keys(n: i64) -> Vec<(Cursor, i64)> {
+    fn keys(n: i64) -> Vec<Cursor> {
         (0..n)
-            .map(|i| {
-                (
-                    Cursor {
-                        created_at_us: i / 2, // pairs share a timestamp: the id breaks the tie
-                        id: Uuid::from_u128(i as u128),
-                    },
-                    i,
-                )
+            .map(|i| Cursor {
+                created_at_us: i / 2, // pairs share a timestamp: the id breaks the tie
+                id: Uuid::from_u128(i as u128),
             })
             .collect()
     }
 
     #[test]
     fn walking_the_cursor_returns_every_item_once() {
+        let all = keys(25);
         let mut seen = Vec::new();
         let mut after = None;
         loop {
-            let (page, out) = slice(keys(25), after, 4);
+            let (page, out) = window(&all, after, 4);
+            assert_eq!(out.returned, page.len());
+            assert_eq!(out.total_items, 25);
             seen.extend(page);
             match out.next_cursor {
                 Some(c) => after = Some(Cursor::decode(&c).expect("a cursor we encoded")),
@@ -181,8 +174,10 @@ mod tests {
     #[test]
     fn a_cursor_past_a_deleted_item_still_continues_after_it() {
         let mut items = keys(10);
-        let gone = items.remove(4).0;
-        let (page, _) = slice(items, Some(gone), 3);
-        assert_eq!(page, vec![5, 6, 7]);
+        let gone = items.remove(4);
+        let (page, _) = window(&items, Some(gone), 3);
+        // Positions 4..7 of the nine left are the items first numbered 5, 6 and 7.
+        assert_eq!(page, 4..7);
+        assert_eq!(items[4], keys(10)[5]);
     }
 }
