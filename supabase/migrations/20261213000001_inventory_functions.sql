@@ -4,9 +4,10 @@
 -- parsed and planned its first read and its on-demand enqueue in full: ~3.5 ms of the server's
 -- ~12 ms per request at 1,000 pairs (parse 0.67 + plan 1.56 ms for the read, 0.39 + 0.91 ms for
 -- the enqueue, `log_min_duration_statement = 0` on `market bench-api`'s database), more than it
--- took to run the enqueue (2.4 ms). PL/pgSQL keeps each statement's plan in the server process between
--- calls, as `product_sales_stats` does for the market page. The statements are the ones the
--- inventory-api sent inline before, unchanged but for the casts that pin their result types.
+-- took to run the enqueue (2.4 ms). PL/pgSQL keeps each statement's plan in the server process
+-- between calls, as `product_sales_stats` does for the market page. The statements are the ones
+-- the inventory-api sent inline before, but for the casts that pin their result types, the
+-- style keys (`market.style_key`) and the products the enqueue may be given (`p_products`).
 --
 -- Both use their generic plan from the first call (`plan_cache_mode`): by default PL/pgSQL
 -- plans a statement's first five calls for their parameters' values (~2 ms more each, on every
