@@ -23,7 +23,8 @@ use std::sync::Arc;
 use tokio_postgres::types::ToSql;
 
 use super::quotes::Stamp;
-use super::read::{QuotesRow, ReadRow};
+use super::read::ReadRow;
+use super::replies::QuotesRow;
 use super::rows::EnqueueRow;
 use crate::{ApiError, State};
 
@@ -175,7 +176,7 @@ async fn exchange(
         size_sales: lookup.sales,
     };
     if let Some(rows) = quote_rows {
-        let fetched = super::read::quotes(
+        let fetched = super::replies::quotes(
             rows.first()
                 .ok_or_else(|| ApiError::Decode("no quotes row".into()))?,
         )?;
@@ -189,7 +190,7 @@ async fn exchange(
         quotes.size_sales.extend(fetched.size_sales);
     }
     read.observe(&mut quotes.prices);
-    let enqueue = super::read::enqueue(
+    let enqueue = super::replies::enqueue(
         enqueue_rows
             .first()
             .ok_or_else(|| ApiError::Decode("no enqueue row".into()))?,

@@ -12,6 +12,7 @@ mod out;
 mod page;
 mod quotes;
 mod read;
+mod replies;
 mod rows;
 mod runs;
 mod sales;
@@ -30,7 +31,7 @@ use crate::queue;
 use crate::{ApiError, State};
 
 pub use self::quotes::QuoteCache;
-use self::read::PriceRow;
+use self::replies::PriceRow;
 pub use self::runs::SizeRuns;
 
 use self::out::*;

@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
-use super::read::PriceRow;
+use super::replies::PriceRow;
 use super::sales::SizeSalesRow;
 
 /// Past this many sizes the cache starts over (~0.5 KB each: a few tens of MB at most).

@@ -1,5 +1,5 @@
 //! The inventory queries' rows as read from the database: the column-array sets are decoded in
-//! `read.rs`, the small JSON parts (jobs) here.
+//! `read.rs` and `replies.rs` (with the two checks below), the small JSON parts (jobs) here.
 
 use std::str::FromStr;
 
@@ -8,6 +8,8 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Deserialize;
 use shared::core::domain::Currency;
 use uuid::Uuid;
+
+use crate::ApiError;
 
 /// One of the seller's pairs (decoded in `read.rs`).
 #[derive(Debug)]
@@ -78,7 +80,7 @@ pub(super) struct JobRow {
     pub(super) kind: String,
 }
 
-/// The enqueue statement's row (decoded in `read.rs`).
+/// The enqueue statement's row (decoded in `replies.rs`).
 #[derive(Debug)]
 pub(super) struct EnqueueRow {
     pub(super) links: Vec<LinkRow>,
@@ -91,4 +93,22 @@ pub(super) fn to_minor(major: &str, currency: Currency) -> Option<i64> {
     let d = Decimal::from_str(major).ok()?;
     let scaled = d.checked_mul(Decimal::from(10i64.pow(currency.minor_digits())))?;
     i64::try_from(scaled.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)).ok()
+}
+
+/// The common length of a set's column arrays (they come from one `array_agg` pass each).
+pub(super) fn common_len<const N: usize>(lens: [usize; N]) -> Result<usize, ApiError> {
+    if lens.iter().all(|l| *l == lens[0]) {
+        Ok(lens[0])
+    } else {
+        Err(ApiError::Decode(format!(
+            "column arrays of unequal length {lens:?}"
+        )))
+    }
+}
+
+/// The next value of a column array whose length `common_len` checked.
+pub(super) fn next<T>(column: &mut impl Iterator<Item = T>) -> Result<T, ApiError> {
+    column
+        .next()
+        .ok_or_else(|| ApiError::Decode("column array shorter than its set".into()))
 }

@@ -12,7 +12,7 @@ use shared::valuation::fx::Converter;
 use crate::ApiError;
 
 /// A size's sales on one marketplace in the requested market, as the read query returns them
-/// (decoded in `read.rs`).
+/// (decoded in `replies.rs`).
 #[derive(Debug, Clone)]
 pub(super) struct SizeSalesRow {
     pub(super) variant_id: i32,

@@ -11,7 +11,7 @@ use shared::valuation::fx::Converter;
 use shared::valuation::payout::{best, display_payout};
 
 use super::out::*;
-use super::read::PriceRow;
+use super::replies::PriceRow;
 use super::rows::*;
 use crate::{ApiError, State};
 use shared::core::sizes::matching::SizeMatch;
