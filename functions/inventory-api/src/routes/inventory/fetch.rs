@@ -206,15 +206,10 @@ async fn exchange(
 /// Each item's size matched on its product's run (`None`: the size does not parse). An item with
 /// no product is matched on an empty run: its size is still read and converted for display.
 fn match_sizes(read: &ReadRow, runs: &HashMap<i32, Arc<[RunSize]>>) -> Vec<Option<SizeMatch>> {
-    let products: HashMap<&str, _> = read
-        .products
-        .iter()
-        .map(|p| (p.style_key.as_str(), p))
-        .collect();
     read.items
         .iter()
         .map(|it| {
-            let product = products.get(it.key.as_str());
+            let product = read.product_for(&it.key);
             let sizing = ProductSizing {
                 brand: product.map_or("", |p| p.brand.as_str()),
                 gender: product.and_then(|p| p.gender.as_deref()),

@@ -125,11 +125,6 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
     let mut conv = Converter::new(currency, RateTable::from_rows(&read.fx));
     let now = Utc::now();
 
-    let products: HashMap<&str, &ProductRow> = read
-        .products
-        .iter()
-        .map(|p| (p.style_key.as_str(), p))
-        .collect();
     let mut prices_by_variant: HashMap<i32, Vec<&PriceRow>> = HashMap::new();
     for p in &quotes.prices {
         prices_by_variant.entry(p.variant_id).or_default().push(p);
@@ -161,7 +156,7 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
     let admitted: Vec<bool> = read
         .items
         .iter()
-        .map(|it| filters.admit(it, products.get(it.key.as_str()).copied()))
+        .map(|it| filters.admit(it, read.product_for(&it.key)))
         .collect();
     let cursors: Vec<page::Cursor> = read
         .items
@@ -184,7 +179,7 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
         }
         let shown = on_page.contains(&position);
         position += 1;
-        let product = products.get(it.key.as_str()).copied();
+        let product = read.product_for(&it.key);
         // Off the page only what the valuation and the totals read is filled in.
         let text = |s: &String| if shown { s.clone() } else { String::new() };
         let purchase_currency = it

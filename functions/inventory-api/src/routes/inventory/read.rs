@@ -37,12 +37,19 @@ pub(super) struct ReadRow {
     observed_elsewhere: Vec<i32>,
     /// Each matched size's product (`attach_matches`).
     product_of: HashMap<i32, i32>,
+    /// Each style key's product (its position in `products`): the read chose one per key.
+    by_key: HashMap<String, usize>,
 }
 
 impl ReadRow {
     pub(super) fn from_row(row: &Row) -> Result<ReadRow, ApiError> {
         let items = items(row)?;
         let products = products(row)?;
+        let by_key = products
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.style_key.clone(), i))
+            .collect();
         let Json(fx) = row.try_get("fx")?;
         let profile: Option<Json<ProfileRow>> = row.try_get("profile")?;
         Ok(ReadRow {
@@ -51,6 +58,7 @@ impl ReadRow {
             items,
             products,
             product_of: HashMap::new(),
+            by_key,
             read_runs: variants(row)?,
             fx,
             observed: observations(row)?,
@@ -61,18 +69,18 @@ impl ReadRow {
     /// Records which product each matched size belongs to: the product of the item it matched,
     /// whose run it was matched on. Prices and sales are read for these sizes only.
     pub(super) fn attach_matches(&mut self, matches: &[Option<SizeMatch>]) {
-        let by_key: HashMap<&str, i32> = self
-            .products
-            .iter()
-            .map(|p| (p.style_key.as_str(), p.id))
-            .collect();
         let product_of = self
             .items
             .iter()
             .zip(matches)
-            .filter_map(|(it, m)| Some((m.as_ref()?.variant_id?, *by_key.get(it.key.as_str())?)))
+            .filter_map(|(it, m)| Some((m.as_ref()?.variant_id?, self.product_for(&it.key)?.id)))
             .collect();
         self.product_of = product_of;
+    }
+
+    /// The product an item's style key resolves to, if any.
+    pub(super) fn product_for(&self, key: &str) -> Option<&ProductRow> {
+        self.by_key.get(key).map(|i| &self.products[*i])
     }
 
     /// The product a size belongs to.
@@ -97,16 +105,11 @@ impl ReadRow {
         if !super::HELD.iter().all(|h| statuses.iter().any(|s| s == h)) {
             return None;
         }
-        let by_key: HashMap<&str, i32> = self
-            .products
-            .iter()
-            .map(|p| (p.style_key.as_str(), p.id))
-            .collect();
         let mut ids: Vec<i32> = self
             .items
             .iter()
             .filter(|it| super::HELD.contains(&it.status.as_str()))
-            .filter_map(|it| by_key.get(it.key.as_str()).copied())
+            .filter_map(|it| self.product_for(&it.key).map(|p| p.id))
             .collect();
         ids.sort_unstable();
         ids.dedup();
