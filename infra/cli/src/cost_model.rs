@@ -28,7 +28,12 @@ pub const SQS_LONG_POLL_SECS: f64 = 20.0;
 /// Bytes per stored row, indexes included, measured by `market bench-api --regions US,UK,EU` as
 /// written: the run writes day by day and vacuums by autovacuum's rule, so rows that are rewritten
 /// (latest prices, the month arrays) carry the free space production's updates leave them.
+/// A change event is counted as stored at steady state: mostly packed into its product's month
+/// (`market.price_history_months`), yesterday's and today's still raw rows.
 pub const HISTORY_ROW_BYTES: f64 = 142.5;
+/// Days a change event is kept beyond the raw retention on average: a packed month is dropped only
+/// once its whole month is past the retention, half a month later on average.
+pub const PACKED_MONTH_EXTRA_DAYS: f64 = 30.44 / 2.0;
 pub const LATEST_ROW_BYTES: f64 = 148.2;
 pub const DAILY_ROW_BYTES: f64 = 406.9;
 /// Sales (Alias): a raw sale, one size's day of sales, one product's month of sales per region.
@@ -341,7 +346,8 @@ pub fn monthly(i: &Inputs) -> Vec<Line> {
     // Supabase.
     let series = i.products * i.sizes_per_product * i.marketplaces * i.regions;
     let latest_bytes = series * i.latest_row_bytes;
-    let history_rows = series * i.changes_per_series_day() * i.raw_retention_days;
+    let history_rows =
+        series * i.changes_per_series_day() * (i.raw_retention_days + PACKED_MONTH_EXTRA_DAYS);
     // One row per product x marketplace x region x month kept.
     let daily_rows =
         i.products * i.marketplaces * i.regions * (i.daily_retention_days / 30.44).ceil();
@@ -918,9 +924,10 @@ mod tests {
             sales_month_bytes: 0.0,
             ..Inputs::default()
         };
-        // 100 series, synced daily: latest 100 rows, history 100 x 0.25 x 35 rows, daily series
-        // 10 products x 1 marketplace x 1 region x 24 months (730 / 30.44 rounded up).
-        let bytes = 100.0 * 90.0 + 100.0 * 0.25 * 35.0 * 100.0 + 10.0 * 24.0 * 500.0;
+        // 100 series, synced daily: latest 100 rows, history 100 x 0.25 changes a day kept 35
+        // days plus half a month (a packed month goes when its whole month is past retention),
+        // daily series 10 products x 1 marketplace x 1 region x 24 months (730 / 30.44 rounded up).
+        let bytes = 100.0 * 90.0 + 100.0 * 0.25 * (35.0 + 15.22) * 100.0 + 10.0 * 24.0 * 500.0;
         let lines = monthly(&i);
         assert!(close(
             line(&lines, "Supabase", "database size").used,

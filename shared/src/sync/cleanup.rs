@@ -1,7 +1,9 @@
-//! Daily housekeeping: drop expired raw-history partitions, prune old months of the product-level
-//! daily series, refresh the summary materialized view, and keep the database inside its size
-//! budget (Supabase's free plan has 500 MB) by tightening raw retention when it grows past the
-//! budget.
+//! Daily housekeeping: pack past days of per-size history into months, drop expired history
+//! partitions, prune old months of the product-level daily series, refresh the summary
+//! materialized view, and keep the database inside its size budget (Supabase's free plan has
+//! 500 MB) by tightening raw retention when it grows past the budget.
+
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use tokio_postgres::types::Type;
@@ -11,7 +13,9 @@ use crate::core::config::{parsed, ConfigError};
 
 #[derive(Debug, Clone)]
 pub struct CleanupConfig {
-    /// Per-size change events (`market.price_history`): the per-size charts' reach.
+    /// Per-size change events (`market.price_history`, then packed by month in
+    /// `market.price_history_months`): the per-size charts' reach. A packed month is dropped once
+    /// its whole month is past it, so up to a month more is kept.
     pub raw_retention_days: i32,
     /// The product-level daily series (`market.product_daily`): the long charts' reach.
     pub daily_retention_days: i32,
@@ -54,6 +58,11 @@ impl CleanupConfig {
 
 #[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
 pub struct CleanupReport {
+    /// Daily partitions of per-size history packed into their months and dropped.
+    pub partitions_packed: Vec<String>,
+    /// Month partitions rewritten compactly after packing appended to them.
+    pub months_compacted: Vec<String>,
+    /// History partitions past their retention: days not yet packed, and whole months.
     pub partitions_dropped: Vec<String>,
     /// Months of the product-level daily series past their retention, plus rows of the retired
     /// per-size rollups (`market.daily_rollups`, no longer written: drained here until a later
@@ -76,6 +85,40 @@ async fn db_size<C: GenericClient>(c: &C) -> Result<i64, tokio_postgres::Error> 
         c.query_typed("SELECT pg_database_size(current_database())", &[])
             .await?[0]
             .get(0),
+    )
+}
+
+/// How long one daily run spends packing history days: well inside the orchestrator's 300-second
+/// Lambda timeout, leaving the rest of the housekeeping and the FX load their time. The first run
+/// after this version is deployed has ~95 raw days to pack; what is left waits for the next run.
+const PACK_BUDGET: Duration = Duration::from_secs(120);
+
+/// Packs the days before today (UTC) of `market.price_history` into their months' rows
+/// (`market.price_history_months`) and drops their partitions, one day per statement so each day
+/// commits on its own and no statement runs long. The daily run is at 03:15 UTC: yesterday's syncs
+/// are over (a late write re-creates its day's partition and is packed by the next run).
+async fn pack_days<C: GenericClient>(c: &C) -> Result<Vec<String>, tokio_postgres::Error> {
+    let started = Instant::now();
+    let mut packed = Vec::new();
+    while started.elapsed() < PACK_BUDGET {
+        let day = c
+            .query_typed("SELECT market.pack_price_history(p_max_days => 1)", &[])
+            .await?;
+        let Some(row) = day.first() else { break };
+        packed.push(row.get(0));
+    }
+    Ok(packed)
+}
+
+/// Rewrites compactly the month partitions packing appended to (`market.compact_price_history_months`):
+/// each append rewrites the month's rows, which leaves about as much free space as data.
+async fn compact_months<C: GenericClient>(c: &C) -> Result<Vec<String>, tokio_postgres::Error> {
+    Ok(
+        c.query_typed("SELECT market.compact_price_history_months()", &[])
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect(),
     )
 }
 
@@ -113,7 +156,9 @@ pub async fn run<C: GenericClient>(
         budget_bytes: cfg.budget_bytes,
         ..Default::default()
     };
+    report.partitions_packed = pack_days(c).await?;
     report.partitions_dropped = drop_partitions(c, cfg.raw_retention_days).await?;
+    report.months_compacted = compact_months(c).await?;
     report.daily_pruned = prune_daily(c, cfg.daily_retention_days).await?;
     report.sales_pruned = crate::sync::sales::store::prune(c, &cfg.sales).await?;
     c.query_typed("SELECT market.refresh_product_market_summary()", &[])

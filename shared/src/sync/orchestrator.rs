@@ -252,6 +252,7 @@ pub async fn daily(state: &State) -> Result<DailyReport, OrchestratorError> {
         )
         .await?;
     tracing::info!(
+        partitions_packed = report.cleanup.partitions_packed.len(),
         partitions_dropped = report.cleanup.partitions_dropped.len(),
         database_bytes = report.cleanup.database_bytes,
         fx_rates_written = ?report.fx_rates_written,

@@ -317,6 +317,29 @@ async fn size_history_and_history_route() {
     assert!(alias["history"]["points"].as_array().unwrap().is_empty());
     let missing = call(&s, "/v1/products/DZ5485-612/history", "size=4.5C", &[]).await;
     missing.problem(404);
+
+    // The same charts once the daily cleanup has packed every day before yesterday into months.
+    let packed: i64 = db
+        .client()
+        .await
+        .query_one("SELECT count(*) FROM market.pack_price_history()", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(packed >= 28, "{packed} days packed");
+    let again = call(&s, "/v1/products/DZ5485-612", "size=10", &[])
+        .await
+        .json();
+    assert_eq!(again["size_history"], v["size_history"]);
+    let again = call(
+        &s,
+        "/v1/products/DZ5485-612/history",
+        "size=10&marketplace=stockx&days=7",
+        &[],
+    )
+    .await
+    .json();
+    assert_eq!(again["history"]["points"], hv["history"]["points"]);
 }
 
 #[tokio::test]

@@ -1,14 +1,13 @@
-//! Partitions across midnight, a missing partition, retention, the size budget and FX.
+//! Partitions across midnight, a missing partition, FX, hot caps, stale runs and unlinked sizes.
 
 use chrono::{Duration as ChronoDuration, TimeZone, Utc};
 use e2e_tests::db::TestDb;
 use e2e_tests::pipeline::{Pipeline, PipelineOptions};
 use shared::core::domain::{Currency, Marketplace, Region};
 use shared::marketplaces::snapshot::{MarketSnapshot, Quote};
-use shared::sync::cleanup::{self, CleanupConfig};
 use shared::sync::store;
 
-async fn product_with_linked_size(c: &tokio_postgres::Client) -> i32 {
+pub(crate) async fn product_with_linked_size(c: &tokio_postgres::Client) -> i32 {
     c.batch_execute(
         "INSERT INTO market.products (style_code, brand, name) VALUES ('AB1234-100', 'Nike', 'Test');
          INSERT INTO market.size_variants (product_id, size_system, size_value) SELECT id, 'us_m', 10 FROM market.products;
@@ -22,7 +21,7 @@ async fn product_with_linked_size(c: &tokio_postgres::Client) -> i32 {
         .get(0)
 }
 
-fn snapshot(at: chrono::DateTime<Utc>, ask: i64) -> MarketSnapshot {
+pub(crate) fn snapshot(at: chrono::DateTime<Utc>, ask: i64) -> MarketSnapshot {
     MarketSnapshot {
         marketplace: Marketplace::StockX,
         external_product_id: "p".into(),
@@ -172,73 +171,6 @@ async fn a_missing_partition_for_today_is_created_by_the_worker() {
         today_rows > 0,
         "history was written into the recreated partition"
     );
-}
-
-#[tokio::test]
-async fn retention_drops_old_partitions_and_the_budget_tightens_it() {
-    let db = TestDb::new().await;
-    let c = db.client().await;
-    let product = product_with_linked_size(&c).await;
-    c.batch_execute(
-        "SELECT market.ensure_price_history_partitions((now() AT TIME ZONE 'UTC')::date - 125, 127)",
-    )
-    .await
-    .unwrap();
-    for days_ago in [120i64, 100, 10, 0] {
-        store::write_snapshot(
-            &c,
-            product,
-            &snapshot(
-                Utc::now() - ChronoDuration::days(days_ago),
-                10000 + days_ago,
-            ),
-        )
-        .await
-        .unwrap();
-    }
-    let report = cleanup::run(&c, &CleanupConfig::default()).await.unwrap();
-    // Per-size history is kept 97 days (90-day charts plus a week).
-    assert!(report.partitions_dropped.len() >= 20, "{report:?}");
-    assert_eq!(report.tightened_raw_retention_days, None);
-    assert_eq!(
-        db.client()
-            .await
-            .query_one("SELECT count(*) FROM market.price_history", &[])
-            .await
-            .unwrap()
-            .get::<_, i64>(0),
-        2
-    );
-
-    // Over budget: raw retention is tightened step by step down to the minimum.
-    let tight = CleanupConfig {
-        budget_bytes: 1,
-        min_raw_retention_days: 7,
-        ..CleanupConfig::default()
-    };
-    let report = cleanup::run(&c, &tight).await.unwrap();
-    assert_eq!(report.tightened_raw_retention_days, Some(7));
-    assert_eq!(
-        report.tightened_daily_retention_days,
-        Some(366),
-        "the two-year series halves, once a run"
-    );
-    assert!(report.over_budget_after);
-    let left: i64 = c
-        .query_one("SELECT count(*) FROM market.price_history", &[])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(left, 1, "only the last week's observation is kept");
-    let days: i64 = c
-        .query_one(
-            "SELECT count(*) FROM market.product_daily_points($1, 'US', 400)",
-            &[&product],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(days, 4, "the product's daily series outlives raw history");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -3,6 +3,7 @@
 //! One test binary per area (`cargo test -p e2e-tests --test sync`); each module is one concern.
 
 mod existing_app;
+mod history_storage;
 mod housekeeping;
 mod pipeline;
 mod queues;

@@ -303,7 +303,7 @@ pub(crate) async fn storage(
     regions: usize,
     days: u32,
 ) -> anyhow::Result<goals::Storage> {
-    const TABLES: &str = "market.price_history, market.latest_prices, market.product_daily,
+    const TABLES: &str = "market.price_history, market.price_history_months, market.latest_prices, market.product_daily,
                           market.sales, market.sales_daily_sizes, market.product_sales_daily";
     q(c, &format!("VACUUM ANALYZE {TABLES}"), &[]).await?;
     println!("\nStorage as written (after VACUUM):");
@@ -325,10 +325,13 @@ async fn storage_table(
     let sales = shared::sync::sales::SalesConfig::default();
     let rows = q(
         c,
-        "SELECT 'price_history (all partitions)',
+        "SELECT 'price_history (raw days + packed months)',
                 (SELECT coalesce(sum(pg_total_relation_size(relid)), 0)::int8
-                   FROM pg_partition_tree('market.price_history') WHERE isleaf),
+                   FROM pg_partition_tree('market.price_history') WHERE isleaf)
+                + (SELECT coalesce(sum(pg_total_relation_size(relid)), 0)::int8
+                     FROM pg_partition_tree('market.price_history_months') WHERE isleaf),
                 (SELECT count(*) FROM market.price_history)
+                + (SELECT coalesce(sum(cardinality(variant_id)), 0)::int8 FROM market.price_history_months)
          UNION ALL
          SELECT 'latest_prices', pg_total_relation_size('market.latest_prices'),
                 (SELECT count(*) FROM market.latest_prices)
@@ -410,9 +413,14 @@ async fn storage_table(
                 sales.aggregate_retention_days,
                 per_row * products as f64 * regions as f64 * sales_months,
             ),
+            // A packed month is kept until its whole month is past the retention: half a month
+            // more on average.
             _ => (
                 cleanup.raw_retention_days,
-                bytes as f64 * f64::from(cleanup.raw_retention_days) / written,
+                bytes as f64
+                    * (f64::from(cleanup.raw_retention_days)
+                        + market_cli::cost_model::PACKED_MONTH_EXTRA_DAYS)
+                    / written,
             ),
         };
         steady += at_steady;

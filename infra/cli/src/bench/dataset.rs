@@ -9,7 +9,9 @@
 //!    `store::write_snapshot` for every observation of the day at each product's tier cadence
 //!    (hot: `--obs-per-day`, warm: daily, cold: weekly), prices following per-size random walks
 //!    (changed observations only reach `price_history`, as in production), then the day's Alias
-//!    sales (`write_sales`), then a VACUUM of every table autovacuum's rule would pick;
+//!    sales (`write_sales`), then the daily cleanup's packing of past days into months
+//!    (`market.pack_price_history`, `compact_price_history_months`, its time printed), then a
+//!    VACUUM of every table autovacuum's rule would pick;
 //! 4. ECB rates and one user with `--items` inventory items;
 //! 5. a fixed number of handler calls (`market_api::handle`, `inventory_api::handle`) with states
 //!    from their own `State::from_env()`, timing handler + database per call, counting database round
@@ -494,6 +496,24 @@ pub(crate) async fn setup(
             totals += t;
             writers.push(w);
         }
+        // The daily cleanup's packing, as if it ran at the simulated day's end time of day: every
+        // day before it packed into its month, then the months it appended to compacted.
+        q(
+            &c,
+            "SELECT count(*) FROM market.pack_price_history($1)",
+            &[(&until.date_naive(), Type::DATE)],
+        )
+        .await?;
+        // Its lock holds the month's chart reads for as long as it runs: print that time.
+        let compacting = Instant::now();
+        let months = q(&c, "SELECT market.compact_price_history_months()", &[]).await?;
+        for m in &months {
+            println!(
+                "compacted {} in {:.0} ms",
+                m.get::<_, String>(0),
+                compacting.elapsed().as_secs_f64() * 1e3
+            );
+        }
         vacuums += vacuum_as_autovacuum_would(&c).await?;
     }
     let history_secs = history_started.elapsed().as_secs_f64();
@@ -631,6 +651,7 @@ pub(crate) async fn setup(
     // Autovacuum would get there too; statistics make the plans the ones production gets.
     for t in [
         "market.price_history",
+        "market.price_history_months",
         "market.latest_prices",
         "market.product_daily",
         "market.sales",
