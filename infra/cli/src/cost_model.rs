@@ -28,23 +28,23 @@ pub const SQS_LONG_POLL_SECS: f64 = 20.0;
 /// Bytes per stored row, indexes included, measured by `market bench-api --regions US,UK,EU` as
 /// written: the run writes day by day and vacuums by autovacuum's rule, so rows that are rewritten
 /// (latest prices, the month arrays) carry the free space production's updates leave them.
-/// A change event is counted as stored at steady state: mostly packed into its product's month
-/// (`market.price_history_months`), yesterday's and today's still raw rows.
-pub const HISTORY_ROW_BYTES: f64 = 142.5;
+/// A change event is counted as stored at steady state: packed into its product's month
+/// (`market.price_history_months`, compacted after each day's packing), today's still raw rows.
+pub const HISTORY_ROW_BYTES: f64 = 23.7;
 /// Days a change event is kept beyond the raw retention on average: a packed month is dropped only
 /// once its whole month is past the retention, half a month later on average.
 pub const PACKED_MONTH_EXTRA_DAYS: f64 = 30.44 / 2.0;
-pub const LATEST_ROW_BYTES: f64 = 148.2;
-pub const DAILY_ROW_BYTES: f64 = 406.9;
+pub const LATEST_ROW_BYTES: f64 = 150.3;
+pub const DAILY_ROW_BYTES: f64 = 410.3;
 /// Sales (Alias): a raw sale, one size's day of sales, one product's month of sales per region.
 pub const SALE_ROW_BYTES: f64 = 128.2;
-pub const SALE_SIZE_DAY_BYTES: f64 = 133.7;
-pub const SALES_MONTH_BYTES: f64 = 578.2;
+pub const SALE_SIZE_DAY_BYTES: f64 = 130.1;
+pub const SALES_MONTH_BYTES: f64 = 581.1;
 /// Sales per product, region and day over all sizes (470,592 over 500 products x 3 regions x 90
-/// days), and the size-days they fall on (293,957), from the same run; its rates are drawn from
+/// days), and the size-days they fall on (293,487), from the same run; its rates are drawn from
 /// the real StockX sales (`bench::sales`).
 pub const SALES_PER_PRODUCT_DAY: f64 = 3.49;
-pub const SALE_SIZE_DAYS_PER_PRODUCT_DAY: f64 = 2.18;
+pub const SALE_SIZE_DAYS_PER_PRODUCT_DAY: f64 = 2.17;
 
 /// A duration input: its value and whether it was given (measured) or is the default (assumed).
 #[derive(Debug, Clone, Copy, PartialEq)]
