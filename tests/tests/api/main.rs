@@ -3,6 +3,7 @@
 //! One test binary per area (`cargo test -p e2e-tests --test api`); each module is one concern.
 
 mod contract;
+mod history;
 mod inventory_auth;
 mod inventory_items;
 mod inventory_pages;
