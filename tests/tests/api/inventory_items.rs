@@ -83,7 +83,8 @@ async fn every_item_has_a_price_or_a_reason_and_totals_add_up() {
     assert_eq!(
         s.round_trips.load(Ordering::Relaxed),
         2,
-        "two pipelined round trips: the runs, then the matched sizes' quotes"
+        "one pipelined round trip (items and runs, the on-demand enqueue), then the matched \
+         sizes' quotes, which no earlier request read"
     );
     assert_eq!(r.header("cache-control"), Some("private, no-cache"));
     let v = r.json();
@@ -186,7 +187,13 @@ async fn every_item_has_a_price_or_a_reason_and_totals_add_up() {
 
     // On-demand sync: one map job per marketplace for the unmapped product, never duplicated.
     assert_eq!(jobs(&c).await, (2, 2));
+    let before = s.round_trips.load(Ordering::Relaxed);
     assert_eq!(inventory(&s, a, "").await.status, 200);
+    assert_eq!(
+        s.round_trips.load(Ordering::Relaxed) - before,
+        1,
+        "the first request's quotes are held: one round trip"
+    );
     assert_eq!(
         jobs(&c).await,
         (2, 2),

@@ -247,3 +247,43 @@ async fn a_style_id_reaches_its_products_key_however_it_is_written() {
         assert_eq!(key, "", "{raw:?}");
     }
 }
+
+#[tokio::test]
+async fn a_style_id_normalizes_to_its_catalogue_code_however_it_is_written() {
+    let db = TestDb::new().await;
+    let c = db.client().await;
+    // The code as the catalogue and StockX write it (`DZ5485-612`). `market.normalize_style_code`
+    // returns ids already written that way as they are and folds the rest with a regexp; both
+    // paths, and Rust's `core::domain::normalize_style_code`, must agree on every spelling.
+    let code = "DZ5485-612";
+    let normalize = |raw: &'static str| {
+        let c = &c;
+        async move {
+            c.query_one("SELECT market.normalize_style_code($1::text)", &[&raw])
+                .await
+                .unwrap()
+                .get::<_, Option<String>>(0)
+        }
+    };
+    for raw in [
+        "DZ5485-612",
+        "dz5485-612",
+        "dz5485 612",
+        " DZ5485_612 ",
+        "DZ5485--612",
+        "-DZ5485-612-",
+        "DZ5485\u{2013}612",
+        "dz5485/612",
+    ] {
+        assert_eq!(normalize(raw).await.as_deref(), Some(code), "{raw:?}");
+        assert_eq!(shared::core::domain::normalize_style_code(raw), code, "{raw:?}");
+    }
+    for (raw, expected) in [("FZ5000", "FZ5000"), ("CW2288-111-A", "CW2288-111-A")] {
+        assert_eq!(normalize(raw).await.as_deref(), Some(expected), "{raw:?}");
+        assert_eq!(shared::core::domain::normalize_style_code(raw), expected);
+    }
+    for raw in ["", "-", " / "] {
+        assert_eq!(normalize(raw).await, None, "{raw:?}");
+        assert_eq!(shared::core::domain::normalize_style_code(raw), "");
+    }
+}

@@ -1,9 +1,9 @@
 //! `GET /v1/inventory`: every item of the signed-in user, valued against the market.
 //!
-//! One transaction in two pipelined round trips (`fetch.rs`): the items, products and size runs;
-//! then, with the pairs' sizes matched, those sizes' prices and sales and the on-demand enqueue of
-//! sync jobs for open items whose product is unmapped or never priced (guarded by
-//! `sync_jobs_one_open`), returning link statuses.
+//! One pipelined round trip (`fetch.rs`): the items, products and size runs, and the on-demand
+//! enqueue of sync jobs for open items whose product is unmapped or never priced (guarded by
+//! `sync_jobs_one_open`), returning link statuses; then, with the pairs' sizes matched, a second
+//! for those sizes' prices and sales when the instance does not hold them from an earlier request.
 //!
 //! Every item gets a price or an explicit reason (`price_source` + `reason`).
 

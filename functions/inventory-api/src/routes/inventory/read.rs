@@ -33,7 +33,7 @@ pub(super) struct ReadRow {
     pub(super) fx: Vec<FxRow>,
     /// When each product was last observed on each marketplace in the requested market.
     observed: HashMap<(i32, i16), DateTime<Utc>>,
-    /// Products observed in another market.
+    /// Products observed in another market and not in this one.
     observed_elsewhere: Vec<i32>,
     /// Each matched size's product (`attach_matches`).
     product_of: HashMap<i32, i32>,
@@ -96,24 +96,6 @@ impl ReadRow {
             .copied()
             .filter(|p| !here.contains(p))
             .collect()
-    }
-
-    /// The held pairs' products as this read chose them (one per style key), sorted; `None` when
-    /// the request's statuses left some held pairs unread (`market.inventory_enqueue` then looks
-    /// them up itself).
-    pub(super) fn held_products(&self, statuses: &[String]) -> Option<Vec<i32>> {
-        if !super::HELD.iter().all(|h| statuses.iter().any(|s| s == h)) {
-            return None;
-        }
-        let mut ids: Vec<i32> = self
-            .items
-            .iter()
-            .filter(|it| super::HELD.contains(&it.status.as_str()))
-            .filter_map(|it| self.product_for(&it.key).map(|p| p.id))
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        Some(ids)
     }
 
     /// Each owned product's stamp in the requested market (`quotes::Stamp`): its observation
