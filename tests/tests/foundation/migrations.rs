@@ -276,7 +276,11 @@ async fn a_style_id_normalizes_to_its_catalogue_code_however_it_is_written() {
         "dz5485/612",
     ] {
         assert_eq!(normalize(raw).await.as_deref(), Some(code), "{raw:?}");
-        assert_eq!(shared::core::domain::normalize_style_code(raw), code, "{raw:?}");
+        assert_eq!(
+            shared::core::domain::normalize_style_code(raw),
+            code,
+            "{raw:?}"
+        );
     }
     for (raw, expected) in [("FZ5000", "FZ5000"), ("CW2288-111-A", "CW2288-111-A")] {
         assert_eq!(normalize(raw).await.as_deref(), Some(expected), "{raw:?}");
