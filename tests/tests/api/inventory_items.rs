@@ -184,6 +184,11 @@ async fn every_item_has_a_price_or_a_reason_and_totals_add_up() {
         .filter_map(|i| i["unrealized_profit_minor"].as_i64())
         .sum();
     assert_eq!(t["unrealized_profit_minor"], profit);
+    // Items off the page are valued for the totals as on it (the live pair by its ask, the
+    // no-ask pair by its last sale): one item per page gives the same totals.
+    let one = inventory(&s, a, "limit=1").await.json();
+    assert_eq!(one["items"].as_array().unwrap().len(), 1);
+    assert_eq!(one["totals"], v["totals"]);
 
     // On-demand sync: one map job per marketplace for the unmapped product, never duplicated.
     assert_eq!(jobs(&c).await, (2, 2));

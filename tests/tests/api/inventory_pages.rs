@@ -113,11 +113,24 @@ async fn the_cursor_walks_every_item_once_and_bad_page_parameters_are_400() {
     let mut seen = Vec::new();
     let mut query = "limit=100".to_string();
     let mut pages = 0;
+    let mut totals: Option<Value> = None;
+    // What the pages' items add up to: the totals (valued the same way on and off the page).
+    let mut sums = [0i64; 5];
     loop {
         let r = inventory(&s, user, &query).await;
         assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
         let v = r.json();
         assert_eq!(v["totals"]["items"], 250, "totals never depend on the page");
+        let t = totals.get_or_insert_with(|| v["totals"].clone());
+        assert_eq!(&v["totals"], t, "totals never depend on the page");
+        for i in v["items"].as_array().unwrap() {
+            let value = i["market_value_minor"].as_i64();
+            sums[0] += value.unwrap_or(0);
+            sums[1] += i64::from(value.is_some());
+            sums[2] += i["best_payout"]["net_minor"].as_i64().unwrap_or(0);
+            sums[3] += i["unrealized_profit_minor"].as_i64().unwrap_or(0);
+            sums[4] += i["cost_minor"].as_i64().unwrap_or(0);
+        }
         seen.extend(ids(&v));
         pages += 1;
         match v["page"]["next_cursor"].as_str() {
@@ -128,6 +141,19 @@ async fn the_cursor_walks_every_item_once_and_bad_page_parameters_are_400() {
     assert_eq!(pages, 3);
     let unique: HashSet<&String> = seen.iter().collect();
     assert_eq!((seen.len(), unique.len()), (250, 250));
+    let t = totals.unwrap();
+    assert!(sums[1] >= 50, "pairs are valued: {t}");
+    assert_eq!(
+        sums,
+        [
+            t["market_value_minor"].as_i64().unwrap(),
+            t["items_valued"].as_i64().unwrap(),
+            t["net_payout_minor"].as_i64().unwrap(),
+            t["unrealized_profit_minor"].as_i64().unwrap(),
+            t["cost_basis_minor"].as_i64().unwrap(),
+        ],
+        "the totals are the sum of every page's items"
+    );
 
     for bad in [
         "limit=0",

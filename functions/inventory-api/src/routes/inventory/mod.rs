@@ -298,11 +298,14 @@ pub async fn handle(state: &State, req: &ApiRequest) -> Result<JsonResponse, Api
                 .map(Vec::as_slice)
                 .unwrap_or(&[]),
             size_match.as_ref(),
+            shown,
             &mut out,
         )?;
         if let (Some(net), Some(cost)) = (out.best_payout.map(|p| p.net_minor), out.cost_minor) {
             out.unrealized_profit_minor = Some(net - cost);
-            out.unrealized_profit_pct = percent(net - cost, cost, 2);
+            if shown {
+                out.unrealized_profit_pct = percent(net - cost, cost, 2);
+            }
             totals.unrealized_profit_minor += net - cost;
             profit_cost += cost;
         }

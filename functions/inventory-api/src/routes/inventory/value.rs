@@ -31,13 +31,16 @@ pub(super) struct Valuer<'a> {
 }
 
 impl Valuer<'_> {
-    /// Fills `out`'s valuation, or its `reason` when there is no price.
+    /// Fills `out`'s valuation, or its `reason` when there is no price. An item off the page
+    /// (`shown` false) gets only what the totals read: its market value and best payout, without
+    /// the per-marketplace quotes, platforms, fee lines and payouts at the bids it would display.
     pub(super) fn value_item(
         &self,
         conv: &mut Converter,
         product: Option<&ProductRow>,
         links: &[&LinkRow],
         size_match: Option<&SizeMatch>,
+        shown: bool,
         out: &mut ItemOut,
     ) -> Result<(), ApiError> {
         let Valuer {
@@ -55,6 +58,7 @@ impl Valuer<'_> {
         // Whether the style is mapped on each marketplace, with the ids links are built from.
         out.platforms = Marketplace::ALL
             .iter()
+            .filter(|_| shown)
             .map(|m| {
                 let link = links.iter().find(|l| l.marketplace_id == m.id());
                 PlatformOut {
@@ -159,15 +163,17 @@ impl Valuer<'_> {
                     latest_sale = Some((r.changed_at, s));
                 }
             }
-            out.marketplaces.push(MarketOut {
-                marketplace: m,
-                ask_minor: ask,
-                bid_minor: bid,
-                last_sale_minor: sale,
-                observed_at: r.observed_at,
-                outlier: outlier.is_some(),
-                outlier_reason: outlier,
-            });
+            if shown {
+                out.marketplaces.push(MarketOut {
+                    marketplace: m,
+                    ask_minor: ask,
+                    bid_minor: bid,
+                    last_sale_minor: sale,
+                    observed_at: r.observed_at,
+                    outlier: outlier.is_some(),
+                    outlier_reason: outlier,
+                });
+            }
             quotes.push((m, cur, r, usable_ask.is_some()));
         }
         out.marketplaces.sort_by_key(|m| m.marketplace);
@@ -193,6 +199,25 @@ impl Valuer<'_> {
         // payouts at the asks are also the ones the best payout is chosen from.
         let mut payouts = Vec::new();
         for (m, cur, r, ask_usable) in &quotes {
+            if !shown {
+                // The payout the best one is chosen from, as below, without its fee lines.
+                let price = if any_ask {
+                    r.ask_minor.filter(|_| *ask_usable)
+                } else {
+                    r.last_sale_minor
+                };
+                if let Some(p) = price {
+                    payouts.push(display_payout(
+                        conv,
+                        &state.fees,
+                        profile,
+                        *m,
+                        market,
+                        Money::new(p, *cur),
+                    )?);
+                }
+                continue;
+            }
             let mut at = |price: Option<i64>| -> Result<Option<DetailedPayout>, ApiError> {
                 price
                     .map(|p| {
