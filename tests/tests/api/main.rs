@@ -17,3 +17,4 @@ mod request_fuzz;
 mod sales;
 mod search;
 mod sizes;
+mod status;
