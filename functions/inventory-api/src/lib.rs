@@ -19,7 +19,7 @@ use shared::core::db::{DbPool, DbSettings, PooledClient, QueryLimits};
 use shared::core::tier::Cadences;
 use shared::valuation::fees::FeeSchedule;
 
-pub use routes::inventory::{QuoteCache, SizeRuns};
+pub use routes::inventory::{QuoteCache, SizeMatches, SizeRuns};
 pub use shared::api::ApiError;
 
 /// Everything a request needs, built once per Lambda instance.
@@ -46,6 +46,8 @@ pub struct State {
     pub round_trips: AtomicU64,
     /// The products' size runs read so far, re-read only when a product's run changes.
     pub size_runs: SizeRuns,
+    /// The pairs' sizes matched so far on those runs, matched again when a run changes.
+    pub size_matches: SizeMatches,
     /// The matched sizes' quotes read so far, re-read when their product is synced again.
     pub quotes: QuoteCache,
 }
@@ -140,6 +142,7 @@ impl State {
             db_budget_mb: DEFAULT_DB_BUDGET_MB,
             round_trips: AtomicU64::new(0),
             size_runs: SizeRuns::default(),
+            size_matches: SizeMatches::default(),
             quotes: QuoteCache::default(),
         }
     }

@@ -95,9 +95,9 @@ async fn uk_and_eu_sizes_convert_on_the_brands_chart_and_ambiguity_is_reported()
     );
 }
 
-/// The instance keeps the size runs it has read (`inventory_api::SizeRuns`): a product whose
-/// sizes a marketplace maps after a first request is matched on the new run by the next request
-/// of the same instance, and a re-mapping that changes nothing leaves the run's version alone.
+/// The instance keeps the size runs it has read (`inventory_api::SizeRuns`) and the matches made
+/// on them (`SizeMatches`): a product whose sizes a marketplace maps after a first request is
+/// matched on the new run by the next request of the same instance, and a re-mapping that changes nothing leaves the run's version alone.
 /// Expected values: StockX's captured `variants.json` (its size chart: US M 10 = UK 9).
 #[tokio::test]
 async fn a_run_mapped_between_two_requests_is_read_again_by_the_same_instance() {
@@ -141,6 +141,7 @@ async fn a_run_mapped_between_two_requests_is_read_again_by_the_same_instance() 
     let before = request().await;
     assert_eq!(item(&before, pair)["reason"], "size_not_in_run");
     assert!(!s.size_runs.is_empty(), "the read runs are held");
+    assert!(!s.size_matches.is_empty(), "and the matches made on them");
 
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/stockx/variants.json");

@@ -36,6 +36,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use tokio_postgres::types::ToSql;
 
+use super::matches::SizeMatches;
 use super::quotes::Stamp;
 use super::read::ReadRow;
 use super::replies::QuotesRow;
@@ -156,7 +157,7 @@ async fn exchange(
         read.products.iter().map(|p| (p.id, p.sizes_version)),
         std::mem::take(&mut read.read_runs),
     );
-    let matches = match_sizes(&read, &runs);
+    let matches = match_sizes(&read, &runs, &state.size_matches);
     read.attach_matches(&matches);
 
     // The matched sizes, each with its product's stamp; the cache answers those whose product
@@ -238,9 +239,15 @@ where
         .map_err(ApiError::from)
 }
 
-/// Each item's size matched on its product's run (`None`: the size does not parse). An item with
+/// Each item's size matched on its product's run (`None`: the size does not parse), as held from
+/// an earlier request while the run, brand and gender are unchanged (`matches.rs`). An item with
 /// no product is matched on an empty run: its size is still read and converted for display.
-fn match_sizes(read: &ReadRow, runs: &HashMap<i32, Arc<[RunSize]>>) -> Vec<Option<SizeMatch>> {
+fn match_sizes(
+    read: &ReadRow,
+    runs: &HashMap<i32, Arc<[RunSize]>>,
+    cache: &SizeMatches,
+) -> Vec<Option<SizeMatch>> {
+    let mut held = cache.lock();
     read.items
         .iter()
         .map(|it| {
@@ -253,7 +260,18 @@ fn match_sizes(read: &ReadRow, runs: &HashMap<i32, Arc<[RunSize]>>) -> Vec<Optio
                 .and_then(|p| runs.get(&p.id))
                 .map(|r| &r[..])
                 .unwrap_or(&[]);
-            match_size(&it.size, &it.size_unit, run, &sizing)
+            let compute = || match_size(&it.size, &it.size_unit, run, &sizing);
+            match product {
+                Some(p) => held.get_or_match(
+                    p.id,
+                    p.sizes_version,
+                    &sizing,
+                    &it.size,
+                    &it.size_unit,
+                    compute,
+                ),
+                None => compute(),
+            }
         })
         .collect()
 }

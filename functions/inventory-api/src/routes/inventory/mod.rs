@@ -8,6 +8,7 @@
 //! Every item gets a price or an explicit reason (`price_source` + `reason`).
 
 mod fetch;
+mod matches;
 mod out;
 mod page;
 mod quotes;
@@ -30,6 +31,7 @@ use shared::valuation::fx::{Converter, RateTable};
 use crate::queue;
 use crate::{ApiError, State};
 
+pub use self::matches::SizeMatches;
 pub use self::quotes::QuoteCache;
 use self::replies::PriceRow;
 pub use self::runs::SizeRuns;
