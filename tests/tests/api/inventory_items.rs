@@ -164,6 +164,8 @@ async fn every_item_has_a_price_or_a_reason_and_totals_add_up() {
         (Some("last_known"), Some("no_asks_in_size"))
     );
     assert_eq!(ls["market_value_minor"], 19_000);
+    // With no ask, it is paid out at its last sale.
+    assert_eq!(ls["best_payout"]["price_minor"], 19_000);
     let eu = item(&v, eu_table);
     assert_eq!(eu["reason"], "size_not_in_run");
     assert!(eu["size"]["us_size"].is_null(), "EU 35 is not on the chart");

@@ -13,8 +13,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use shared::core::sizes::matching::{ProductSizing, SizeMatch};
 
-/// Past this many products the cache starts over (a few hundred bytes per matched size).
-pub(crate) const MAX_PRODUCTS: usize = 50_000;
+// Past as many products as the runs' cache holds, this one starts over too.
+use super::runs::MAX_PRODUCTS;
 
 /// One product's matches, valid for the run version, brand and gender they were made with.
 #[derive(Debug, Default)]

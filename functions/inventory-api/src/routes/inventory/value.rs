@@ -195,29 +195,9 @@ impl Valuer<'_> {
         out.stale = !state.cadences.is_live(tier, out.as_of, now);
 
         // Per platform: net at the lowest ask and the instant payout at the highest bid, each with
-        // its fee breakdown; instant profit against the cost; spread between the two nets. The
-        // payouts at the asks are also the ones the best payout is chosen from.
+        // its fee breakdown; instant profit against the cost; spread between the two nets.
         let mut payouts = Vec::new();
         for (m, cur, r, ask_usable) in &quotes {
-            if !shown {
-                // The payout the best one is chosen from, as below, without its fee lines.
-                let price = if any_ask {
-                    r.ask_minor.filter(|_| *ask_usable)
-                } else {
-                    r.last_sale_minor
-                };
-                if let Some(p) = price {
-                    payouts.push(display_payout(
-                        conv,
-                        &state.fees,
-                        profile,
-                        *m,
-                        market,
-                        Money::new(p, *cur),
-                    )?);
-                }
-                continue;
-            }
             let mut at = |price: Option<i64>| -> Result<Option<DetailedPayout>, ApiError> {
                 price
                     .map(|p| {
@@ -226,21 +206,38 @@ impl Valuer<'_> {
                     .transpose()
                     .map_err(ApiError::Pricing)
             };
-            let at_ask = at(r.ask_minor.filter(|_| *ask_usable))?;
-            let at_bid = at(r.bid_minor)?;
-            // With no usable ask anywhere, the payout at each marketplace's last sale.
-            if any_ask {
-                payouts.extend(at_ask.as_ref().map(|p| p.payout));
-            } else if let Some(p) = r.last_sale_minor {
-                payouts.push(display_payout(
-                    conv,
-                    &state.fees,
-                    profile,
-                    *m,
-                    market,
-                    Money::new(p, *cur),
-                )?);
+            let usable_ask = r.ask_minor.filter(|_| *ask_usable);
+            // Off the page only the best payout is needed (the totals): no fee lines, no bid.
+            let shown_payouts = if shown {
+                Some((at(usable_ask)?, at(r.bid_minor)?))
+            } else {
+                None
+            };
+            // The best payout is chosen from the payouts at the usable asks; with no usable ask
+            // anywhere, from those at each marketplace's last sale.
+            let best_from = if any_ask {
+                usable_ask
+            } else {
+                r.last_sale_minor
+            };
+            match shown_payouts.as_ref().and_then(|(a, _)| a.as_ref()) {
+                Some(at_ask) if any_ask => payouts.push(at_ask.payout),
+                _ => {
+                    if let Some(p) = best_from {
+                        payouts.push(display_payout(
+                            conv,
+                            &state.fees,
+                            profile,
+                            *m,
+                            market,
+                            Money::new(p, *cur),
+                        )?);
+                    }
+                }
             }
+            let Some((at_ask, at_bid)) = shown_payouts else {
+                continue;
+            };
             let Some(platform) = out.platforms.iter_mut().find(|p| p.marketplace == *m) else {
                 continue;
             };
